@@ -1,0 +1,109 @@
+# envfrom-milter - rewrite the envelope sender by ordered PCRE2 rules
+#
+#   make            build build/envfrom-milter (warning-free, -std=gnu99)
+#   make run        build and run in the foreground with conf/envfrom-milter.conf
+#   make test       build and run every test suite; ends with "N passed, N failed"
+#   make install    install (DESTDIR, PREFIX, SBINDIR, SYSCONFDIR, MANDIR honoured)
+#   make clean
+#
+# `make run` and `make test` first check for the packages they need
+# (packaging/deps.sh): as root they install what is missing with
+# apt-get, dnf or yum; otherwise they print the command to run.
+
+VERSION		= 1.0.0
+
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+SYSCONFDIR	?= /etc
+MANDIR		?= $(PREFIX)/share/man
+DOCDIR		?= $(PREFIX)/share/doc/envfrom-milter
+DESTDIR		?=
+
+BUILD		?= build
+CC		?= cc
+CFLAGS		?= -O2 -g
+# Hardening that every supported compiler (gcc 4.8 on EL7 included) has;
+# HARDEN= turns it off, e.g. for sanitizer builds.
+HARDEN_CFLAGS	?= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+HARDEN_LDFLAGS	?= -pie -Wl,-z,relro -Wl,-z,now
+WARN		= -Wall -Wextra -Wformat=2 -Werror=format-security -Wshadow \
+		  -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith
+PKG_CONFIG	?= pkg-config
+PCRE2_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libpcre2-8 2>/dev/null)
+PCRE2_LIBS	:= $(shell $(PKG_CONFIG) --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+CONFUSE_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libconfuse 2>/dev/null)
+CONFUSE_LIBS	:= $(shell $(PKG_CONFIG) --libs libconfuse 2>/dev/null || echo -lconfuse)
+# Only Debian ships milter.pc; EL has headers and library only.
+MILTER_LIBS	?= -lmilter
+
+ALL_CFLAGS	= -std=gnu99 $(WARN) $(HARDEN_CFLAGS) $(CFLAGS) $(PCRE2_CFLAGS) \
+		  $(CONFUSE_CFLAGS) -DVERSION='"$(VERSION)"' -pthread
+ALL_LDFLAGS	= $(HARDEN_LDFLAGS) $(LDFLAGS) -pthread
+LIBS		= $(MILTER_LIBS) $(PCRE2_LIBS) $(CONFUSE_LIBS)
+
+# The deciding code: no libmilter, unit-tested and fuzzed on its own.
+CORE		= log addr netaddr pattern rules eval linemap config import
+DAEMON		= $(CORE) current callbacks nodelay main
+CORE_OBJS	= $(CORE:%=$(BUILD)/milter/%.o)
+DAEMON_OBJS	= $(DAEMON:%=$(BUILD)/milter/%.o)
+BIN		= $(BUILD)/envfrom-milter
+
+UNIT_TESTS	= addr netaddr pattern rules eval config linemap import log
+UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
+TEST_TOOLS	= $(BUILD)/tests/milter-client
+PROTO_TESTS	= $(BUILD)/tests/protocol/test_protocol
+
+.PHONY: all run test check-build test-build install clean deps-build deps-test
+
+all: $(BIN)
+
+$(BUILD)/milter/%.o: milter/%.c milter/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BIN): $(DAEMON_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJS) $(LIBS)
+
+$(BUILD)/tests/%.o: tests/%.c tests/*.h milter/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Imilter -Itests -c -o $@ $<
+
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/tap.o $(CORE_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PCRE2_LIBS) $(CONFUSE_LIBS)
+
+$(BUILD)/tests/milter-client: $(BUILD)/tests/milter-client.o $(BUILD)/tests/miltc.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/protocol/test_protocol: $(BUILD)/tests/protocol/test_protocol.o \
+		$(BUILD)/tests/miltc.o $(BUILD)/tests/tap.o $(BUILD)/tests/daemon.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+test-build: $(BIN) $(UNIT_BINS) $(TEST_TOOLS) $(PROTO_TESTS)
+
+deps-build:
+	@sh packaging/deps.sh build
+
+deps-test:
+	@sh packaging/deps.sh test
+
+run: deps-build
+	$(MAKE) all
+	$(BIN) -f -c conf/envfrom-milter.conf $(RUN_FLAGS)
+
+# As root the daemon switches to the config's user; use an existing one
+# when the envfrom-milter account has not been created (no package installed).
+RUN_FLAGS	?= $(shell [ "`id -u`" = 0 ] && ! id envfrom-milter >/dev/null 2>&1 && echo "-u nobody")
+
+test: deps-test
+	$(MAKE) test-build
+	BUILD=$(BUILD) sh tests/run.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(DOCDIR)/postfix
+	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/envfrom-milter
+	[ -e $(DESTDIR)$(SYSCONFDIR)/envfrom-milter.conf ] || \
+	    install -m 0644 conf/envfrom-milter.conf $(DESTDIR)$(SYSCONFDIR)/envfrom-milter.conf
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+
+clean:
+	rm -rf build build-*

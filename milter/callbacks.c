@@ -1,0 +1,520 @@
+/*
+ * NAME
+ *	callbacks - the libmilter callbacks of envfrom-milter
+ * SYNOPSIS
+ *	#include "callbacks.h"
+ *
+ *	callbacks_register();
+ * DESCRIPTION
+ *	This module is the only one that knows libmilter's callbacks.  It
+ *	collects what the MTA tells about a connection and a message, hands
+ *	it to the evaluator (eval.c) as it arrives, and at end of message
+ *	applies the decision with smfi_chgfrom() (and the optional header
+ *	actions).
+ *
+ *	State: per connection and per message, in a struct conn reached with
+ *	smfi_getpriv(); nothing is shared between connections except the
+ *	immutable rule set, held through a reference-counted snapshot from
+ *	MAIL FROM to end of message or abort (current.c).
+ *
+ *	Negotiation, per connection: the action flags and protocol steps
+ *	requested depend on what the rules in force need.  Helo, body, DATA,
+ *	unknown commands and end-of-headers are never requested; recipients
+ *	only when some rule tests them, headers only when some rule reads or
+ *	changes From:.  No stage is marked "no reply": replying to every
+ *	command keeps the MTA from queueing small writes behind Nagle's
+ *	algorithm on inet sockets.  An MTA that cannot change the sender is
+ *	refused (SMFIS_REJECT at negotiation), so its milter_default_action
+ *	applies instead of mail leaving unrewritten unnoticed.
+ *
+ *	Outcomes:
+ *	- A message that no rule can affect is accepted at MAIL FROM
+ *	  (SMFIS_ACCEPT): no further round trips for it.
+ *	- An unparseable sender: warning, message passes unchanged.
+ *	- A rewrite result that is no usable address: error logged with the
+ *	  queue id, message passes unchanged (never half-rewritten).
+ *	- Out of memory, or smfi_chgfrom()/header changes failing: the
+ *	  message is tempfailed, never passed on unrewritten.
+ *	- A rewrite that would not change the sender (postsuper -r re-runs
+ *	  non_smtpd_milters on already rewritten mail) sends nothing.
+ * DIAGNOSTICS
+ *	One info line per rewrite: queue id, rule, old and new sender.
+ *	Untrusted text in log lines is escaped with log_quote().
+ */
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <libmilter/mfapi.h>
+
+#include "addr.h"
+#include "callbacks.h"
+#include "current.h"
+#include "eval.h"
+#include "log.h"
+
+#define QID_LEN		64
+
+struct msg {
+    struct snapshot *snap;
+    struct eval *eval;			/* NULL: nothing to do for this message */
+    struct eval_env env;
+    char    qid[QID_LEN];		/* env.logid points here */
+    char   *sender;			/* internal form */
+    char   *auth;
+    char   *from_value;			/* first From: header, as received */
+    unsigned from_count;
+};
+
+struct conn {
+    unsigned long actions;		/* negotiated SMFIF_* */
+    int     want_headers;		/* header step negotiated */
+    int     has_client;
+    struct netaddr client;
+    int     local;			/* Postfix non_smtpd_milters submission */
+    char   *listener;			/* {daemon_name} */
+    struct msg msg;
+};
+
+/* msg_reset - forget the current message */
+
+static void
+msg_reset(struct msg *m)
+{
+    eval_free(m->eval);
+    current_release(m->snap);
+    free(m->sender);
+    free(m->auth);
+    free(m->from_value);
+    memset(m, 0, sizeof(*m));
+}
+
+/* conn_get - this connection's state, created on first use; NULL if out of memory */
+
+static struct conn *
+conn_get(SMFICTX *ctx)
+{
+    struct conn *c;
+
+    if ((c = smfi_getpriv(ctx)) != NULL)
+	return (c);
+    if ((c = calloc(1, sizeof(*c))) == NULL) {
+	log_error("out of memory for a new connection");
+	return (NULL);
+    }
+    c->actions = SMFIF_CHGFROM;
+    smfi_setpriv(ctx, c);
+    return (c);
+}
+
+/* update_qid - take the queue id once the MTA knows it */
+
+static void
+update_qid(SMFICTX *ctx, struct msg *m)
+{
+    const char *qid = smfi_getsymval(ctx, "i");
+
+    if (qid != NULL && *qid != 0) {
+	log_quote(m->qid, sizeof(m->qid), qid);
+    } else if (m->qid[0] == 0) {
+	strcpy(m->qid, "NOQUEUE");
+    }
+}
+
+/* efm_negotiate - request only the steps and actions the rules need */
+
+static sfsistat
+efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+	              unsigned long f2, unsigned long f3, unsigned long *pf0,
+	              unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+    struct conn *c;
+    struct snapshot *snap;
+    unsigned needs = 0;
+    unsigned long want = SMFIF_CHGFROM;
+    unsigned long skip;
+
+    (void) f2;
+    (void) f3;
+    if ((c = conn_get(ctx)) == NULL)
+	return (SMFIS_REJECT);
+    if ((f0 & SMFIF_CHGFROM) == 0) {
+	log_error("the MTA cannot change the envelope sender (needs Postfix 2.6 or "
+		  "later with milter_protocol = 6); refusing the connection");
+	return (SMFIS_REJECT);
+    }
+    if ((snap = current_acquire()) != NULL) {
+	needs = snapshot_config(snap)->rules->needs;
+	current_release(snap);
+    }
+    if (needs & RS_ACT_CHGHDRS)
+	want |= SMFIF_CHGHDRS;
+    if (needs & RS_ACT_ADDHDRS)
+	want |= SMFIF_ADDHDRS;
+    if ((want & f0) != want)
+	log_warning("the MTA does not offer header changes; rewrite_header_from "
+		    "and original_header will be skipped on this connection");
+    c->actions = want & f0;
+
+    skip = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH;
+    if (!(needs & RS_NEED_RCPT))
+	skip |= SMFIP_NORCPT;
+    if (!(needs & RS_NEED_HEADERS))
+	skip |= SMFIP_NOHDRS;
+    c->want_headers = (needs & RS_NEED_HEADERS) != 0;
+    *pf0 = c->actions;
+    *pf1 = f1 & skip;
+    *pf2 = 0;
+    *pf3 = 0;
+    return (SMFIS_CONTINUE);
+}
+
+/* efm_connect - remember who the client is */
+
+static sfsistat
+efm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+    struct conn *c;
+    const char *listener;
+
+    (void) hostname;
+    if ((c = conn_get(ctx)) == NULL)
+	return (SMFIS_TEMPFAIL);
+    c->has_client = netaddr_from_sockaddr(hostaddr, &c->client) == 0;
+    /* Postfix's cleanup simulates the client of sendmail(1) mail with port 0. */
+    c->local = 0;
+    if (hostaddr != NULL && hostaddr->sa_family == AF_INET)
+	c->local = ((struct sockaddr_in *) hostaddr)->sin_port == 0;
+    else if (hostaddr != NULL && hostaddr->sa_family == AF_INET6)
+	c->local = ((struct sockaddr_in6 *) hostaddr)->sin6_port == 0;
+    free(c->listener);
+    c->listener = NULL;
+    if ((listener = smfi_getsymval(ctx, "{daemon_name}")) != NULL
+	&& (c->listener = strdup(listener)) == NULL)
+	return (SMFIS_TEMPFAIL);
+    return (SMFIS_CONTINUE);
+}
+
+/* efm_envfrom - parse the sender and decide what can be decided now */
+
+static sfsistat
+efm_envfrom(SMFICTX *ctx, char **argv)
+{
+    struct conn *c;
+    struct msg *m;
+    const char *auth;
+    const char *why = NULL;
+    const struct rule *r;
+    char    q[LOG_QUOTE_BUF];
+    int     settled;
+
+    if ((c = conn_get(ctx)) == NULL)
+	return (SMFIS_TEMPFAIL);
+    m = &c->msg;
+    msg_reset(m);
+    update_qid(ctx, m);
+    switch (addr_parse(argv[0] ? argv[0] : "", &m->sender, &why)) {
+    case ADDR_NOMEM:
+	log_error("%s: out of memory; message tempfailed", m->qid);
+	return (SMFIS_TEMPFAIL);
+    case ADDR_INVALID:
+	log_warning("%s: sender %s: %s; no rule applies, message passes unchanged",
+		    m->qid, log_quote(q, sizeof(q), argv[0]), why);
+	msg_reset(m);
+	return (SMFIS_ACCEPT);
+    default:
+	break;
+    }
+    if ((auth = smfi_getsymval(ctx, "{auth_authen}")) != NULL && *auth
+	&& (m->auth = strdup(auth)) == NULL)
+	goto nomem;
+    if ((m->snap = current_acquire()) == NULL) {
+	log_error("%s: no configuration loaded; message tempfailed", m->qid);
+	return (SMFIS_TEMPFAIL);
+    }
+    m->env.logid = m->qid;
+    m->env.sender = m->sender;
+    m->env.has_client = c->has_client;
+    m->env.client = c->client;
+    m->env.auth = m->auth;
+    m->env.listener = c->listener;
+    m->env.local = c->local;
+    if ((m->eval = eval_start(snapshot_config(m->snap)->rules, &m->env)) == NULL)
+	goto nomem;
+    r = eval_settled(m->eval, &settled);
+    if (settled && (r == NULL || r->keep)) {
+	/* Nothing will change: let the MTA skip us for this message. */
+	if (r != NULL)
+	    rule_count_hit((struct rule *) r);
+	log_debug("%s: sender <%s>: %s%s", m->qid, log_quote(q, sizeof(q), m->sender),
+		  r ? "kept by rule " : "no rule can match", r ? r->name : "");
+	msg_reset(m);
+	return (SMFIS_ACCEPT);
+    }
+    return (SMFIS_CONTINUE);
+
+nomem:
+    log_error("%s: out of memory; message tempfailed", m->qid);
+    msg_reset(m);
+    return (SMFIS_TEMPFAIL);
+}
+
+/* efm_envrcpt - one more recipient for the rules that test recipients */
+
+static sfsistat
+efm_envrcpt(SMFICTX *ctx, char **argv)
+{
+    struct conn *c = smfi_getpriv(ctx);
+    struct eval_rcpt rc;
+    char   *rcpt = NULL;
+    const char *why;
+
+    if (c == NULL || c->msg.eval == NULL)
+	return (SMFIS_CONTINUE);
+    update_qid(ctx, &c->msg);
+    if (addr_parse(argv[0] ? argv[0] : "", &rcpt, &why) == ADDR_NOMEM) {
+	log_error("%s: out of memory; message tempfailed", c->msg.qid);
+	msg_reset(&c->msg);
+	return (SMFIS_TEMPFAIL);
+    }
+    /* An unparseable recipient matches no recipient condition. */
+    rc.addr = rcpt;
+    rc.mailer = smfi_getsymval(ctx, "{rcpt_mailer}");
+    rc.host = smfi_getsymval(ctx, "{rcpt_host}");
+    (void) eval_rcpt(c->msg.eval, &rc);
+    free(rcpt);
+    return (SMFIS_CONTINUE);
+}
+
+/* efm_header - the first From: header, for header_from and rewrite_header_from */
+
+static sfsistat
+efm_header(SMFICTX *ctx, char *name, char *value)
+{
+    struct conn *c = smfi_getpriv(ctx);
+    struct msg *m;
+    struct addr_mailbox mb;
+    const char *why;
+
+    if (c == NULL || c->msg.eval == NULL || strcasecmp(name, "From") != 0)
+	return (SMFIS_CONTINUE);
+    m = &c->msg;
+    if (++m->from_count > 1)
+	return (SMFIS_CONTINUE);
+    if ((m->from_value = strdup(value)) == NULL
+	|| addr_header_mailbox(value, &mb, &why) == ADDR_NOMEM) {
+	log_error("%s: out of memory; message tempfailed", m->qid);
+	msg_reset(m);
+	return (SMFIS_TEMPFAIL);
+    }
+    eval_header_from(m->eval, mb.internal);
+    free(mb.internal);
+    return (SMFIS_CONTINUE);
+}
+
+/* rewrite_header_from - change From:'s address to the new sender; 0 or -1 */
+
+static int
+rewrite_header_from(SMFICTX *ctx, struct conn *c, const char *new_sender,
+		            const char **note)
+{
+    struct msg *m = &c->msg;
+    struct addr_mailbox mb;
+    const char *why = NULL;
+    char   *value;
+    int     rc;
+
+    *note = "";
+    if (!(c->actions & SMFIF_CHGHDRS) || !c->want_headers) {
+	log_warning("%s: From: not rewritten: header changes were not "
+		    "negotiated on this connection", m->qid);
+	return (0);
+    }
+    if (m->from_count != 1) {
+	log_warning("%s: From: not rewritten: the message has %u From: headers",
+		    m->qid, m->from_count);
+	return (0);
+    }
+    switch (addr_header_mailbox(m->from_value, &mb, &why)) {
+    case ADDR_NOMEM:
+	return (-1);
+    case ADDR_INVALID:
+    case ADDR_NULL:
+	log_warning("%s: From: not rewritten: %s", m->qid, why);
+	return (0);
+    default:
+	break;
+    }
+    if (strcmp(mb.internal, new_sender) == 0) {
+	free(mb.internal);
+	return (0);
+    }
+    value = addr_header_replace(m->from_value, &mb, new_sender);
+    free(mb.internal);
+    if (value == NULL)
+	return (-1);
+    rc = smfi_chgheader(ctx, "From", 1, value);
+    free(value);
+    if (rc != MI_SUCCESS) {
+	log_error("%s: could not change the From: header", m->qid);
+	return (-1);
+    }
+    *note = "; From: header rewritten";
+    return (0);
+}
+
+/* apply - carry out a rewrite decision; SMFIS_CONTINUE or SMFIS_TEMPFAIL */
+
+static sfsistat
+apply(SMFICTX *ctx, struct conn *c, struct decision *d)
+{
+    struct msg *m = &c->msg;
+    struct rule *r = d->rule;
+    const char *note = "";
+    char    qo[LOG_QUOTE_BUF];
+    char    qn[LOG_QUOTE_BUF];
+    char   *ext;
+    int     rc;
+
+    if (strcmp(d->sender, m->sender) != 0) {
+	if ((ext = addr_external(d->sender, 1)) == NULL)
+	    return (SMFIS_TEMPFAIL);
+	/* No ESMTP arguments: Postfix ignores or rejects them (platform notes). */
+	rc = smfi_chgfrom(ctx, ext, NULL);
+	free(ext);
+	if (rc != MI_SUCCESS) {
+	    log_error("%s: rule %s: could not change the sender; message tempfailed",
+		      m->qid, r->name);
+	    return (SMFIS_TEMPFAIL);
+	}
+	if (r->original_header && !(c->actions & SMFIF_ADDHDRS)) {
+	    log_warning("%s: rule %s: %s not added: header changes were not "
+			"negotiated on this connection", m->qid, r->name,
+			r->original_header);
+	} else if (r->original_header) {
+	    if ((ext = addr_external(m->sender, 1)) == NULL)
+		return (SMFIS_TEMPFAIL);
+	    rc = smfi_insheader(ctx, 0, r->original_header, ext);
+	    free(ext);
+	    if (rc != MI_SUCCESS) {
+		log_error("%s: rule %s: could not add %s; message tempfailed",
+			  m->qid, r->name, r->original_header);
+		return (SMFIS_TEMPFAIL);
+	    }
+	}
+    }
+    if (r->rewrite_header_from && rewrite_header_from(ctx, c, d->sender, &note) < 0) {
+	log_error("%s: rule %s: From: header rewrite failed; message tempfailed",
+		  m->qid, r->name);
+	return (SMFIS_TEMPFAIL);
+    }
+    rule_count_hit(r);
+    log_info("%s: rule %s: sender <%s> -> <%s>%s", m->qid, r->name,
+	     log_quote(qo, sizeof(qo), m->sender), log_quote(qn, sizeof(qn), d->sender),
+	     note);
+    return (SMFIS_CONTINUE);
+}
+
+/* efm_eom - decide and act */
+
+static sfsistat
+efm_eom(SMFICTX *ctx)
+{
+    struct conn *c = smfi_getpriv(ctx);
+    struct msg *m;
+    struct decision d;
+    sfsistat result = SMFIS_CONTINUE;
+    char    qo[LOG_QUOTE_BUF];
+    char    qn[LOG_QUOTE_BUF];
+
+    if (c == NULL || c->msg.eval == NULL)
+	return (SMFIS_CONTINUE);
+    m = &c->msg;
+    update_qid(ctx, m);
+    if (eval_finish(m->eval, &d) < 0) {
+	log_error("%s: out of memory; message tempfailed", m->qid);
+	msg_reset(m);
+	return (SMFIS_TEMPFAIL);
+    }
+    switch (d.kind) {
+    case DECISION_NONE:
+	log_debug("%s: sender <%s>: no rule matched", m->qid,
+		  log_quote(qo, sizeof(qo), m->sender));
+	break;
+    case DECISION_KEEP:
+	rule_count_hit(d.rule);
+	log_debug("%s: sender <%s>: kept by rule %s", m->qid,
+		  log_quote(qo, sizeof(qo), m->sender), d.rule->name);
+	break;
+    case DECISION_INVALID:
+	log_error("%s: rule %s: rewriting <%s> gave \"%s\", which is not a usable "
+		  "sender (%s); message passes unchanged", m->qid, d.rule->name,
+		  log_quote(qo, sizeof(qo), m->sender),
+		  log_quote(qn, sizeof(qn), d.sender ? d.sender : ""), d.why);
+	break;
+    case DECISION_REWRITE:
+	result = apply(ctx, c, &d);
+	break;
+    }
+    decision_clear(&d);
+    msg_reset(m);
+    return (result);
+}
+
+/* efm_abort - the message ended without end of message */
+
+static sfsistat
+efm_abort(SMFICTX *ctx)
+{
+    struct conn *c = smfi_getpriv(ctx);
+
+    if (c != NULL)
+	msg_reset(&c->msg);
+    return (SMFIS_CONTINUE);
+}
+
+/* efm_close - the connection ended: free everything (priv may be NULL) */
+
+static sfsistat
+efm_close(SMFICTX *ctx)
+{
+    struct conn *c = smfi_getpriv(ctx);
+
+    if (c != NULL) {
+	msg_reset(&c->msg);
+	free(c->listener);
+	free(c);
+	smfi_setpriv(ctx, NULL);
+    }
+    return (SMFIS_CONTINUE);
+}
+
+static struct smfiDesc desc = {
+    "envfrom-milter",			/* filter name */
+    SMFI_VERSION,			/* version code */
+    SMFIF_CHGFROM | SMFIF_CHGHDRS | SMFIF_ADDHDRS,	/* the most we may ask for */
+    efm_connect,			/* connection info filter */
+    NULL,				/* SMTP HELO command filter */
+    efm_envfrom,			/* envelope sender filter */
+    efm_envrcpt,			/* envelope recipient filter */
+    efm_header,				/* header filter */
+    NULL,				/* end of header */
+    NULL,				/* body block filter */
+    efm_eom,				/* end of message */
+    efm_abort,				/* message aborted */
+    efm_close,				/* connection cleanup */
+    NULL,				/* unknown SMTP commands */
+    NULL,				/* DATA command */
+    efm_negotiate			/* option negotiation */
+};
+
+/* callbacks_register - hand the callbacks to libmilter; MI_SUCCESS or MI_FAILURE */
+
+int
+callbacks_register(void)
+{
+    return (smfi_register(desc));
+}

@@ -1,0 +1,702 @@
+/*
+ * NAME
+ *	config - load the configuration file into settings and a rule set
+ * SYNOPSIS
+ *	#include "config.h"
+ *
+ *	struct config_msgs msgs = {0};
+ *	cfg = config_load("/etc/envfrom-milter.conf", &msgs);
+ *	config_msgs_print(&msgs, stderr);
+ * DESCRIPTION
+ *	The file is libconfuse syntax (see envfrom-milter.conf(5)): global
+ *	settings, then `rule "name" { ... }` sections in the order they are
+ *	tried.  Loading validates everything before anything is used: a
+ *	config either loads completely or not at all, so a failed reload
+ *	leaves the running rules untouched.
+ *
+ *	Every problem found is collected as "FILE:LINE: message", in line
+ *	order, rather than stopping at the first: bad regexes (offset and
+ *	PCRE2's message), bad CIDRs, undefined captures, unknown keyword
+ *	values, duplicate rule names.  A syntax error (including an unknown
+ *	option) stops libconfuse itself; it is reported with its line and
+ *	nothing after it is checked.  Line numbers of semantic errors come
+ *	from linemap.c, because libconfuse keeps none per option.
+ *
+ *	Warnings (world-writable file, no rules, rules that can never be
+ *	reached, a milter socket open beyond loopback) do not fail the load.
+ *
+ *	libconfuse's callbacks carry no user pointer, so the load in progress
+ *	is found through a static pointer; loads are serialized by a mutex
+ *	(they happen at start, for -n/-t, and in the reload thread).
+ * DIAGNOSTICS
+ *	config_load() returns NULL when msgs holds at least one error.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <confuse.h>
+
+#include "config.h"
+#include "linemap.h"
+
+struct load {
+    const char *name;			/* file name for messages */
+    struct config_msgs *msgs;
+    struct linemap lm;
+    const char *title;			/* rule being built */
+    int     nomem;
+};
+
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct load *current_load;	/* for libconfuse's error callback */
+
+/* Option names for rule_field values, to find their lines. */
+static const char *const field_key[RF_FIELD_COUNT] = {
+    [RF_RULE] = NULL,
+    [RF_SENDER] = "sender",
+    [RF_REWRITE] = "rewrite",
+    [RF_KEEP] = "keep",
+    [RF_CLIENT] = "client",
+    [RF_AUTH] = "auth",
+    [RF_RECIPIENT] = "recipient",
+    [RF_TRANSPORT] = "transport",
+    [RF_NEXTHOP] = "nexthop",
+    [RF_LISTENER] = "listener",
+    [RF_HEADER_FROM] = "header_from",
+    [RF_ORIGINAL_HEADER] = "original_header",
+    [RF_REWRITE_HEADER_FROM] = "rewrite_header_from",
+    [RF_NULL_SENDER] = "null_sender",
+};
+
+/* vadd_msg - record one message for a line (0: no line) */
+
+static void
+vadd_msg(struct load *ld, int is_error, int line, const char *fmt, va_list ap)
+{
+    struct config_msgs *m = ld->msgs;
+    struct config_msg *v;
+    char    text[1024];
+    int     len;
+
+    if (line > 0)
+	len = snprintf(text, sizeof(text), "%s:%d: %s", ld->name, line,
+		       is_error ? "" : "warning: ");
+    else
+	len = snprintf(text, sizeof(text), "%s: %s", ld->name,
+		       is_error ? "" : "warning: ");
+    vsnprintf(text + len, sizeof(text) - len, fmt, ap);
+    if (is_error)
+	m->errors++;
+    if (m->n == m->alloc) {
+	size_t  alloc = m->alloc ? 2 * m->alloc : 16;
+
+	if ((v = realloc(m->v, alloc * sizeof(*v))) == NULL) {
+	    ld->nomem = 1;
+	    return;
+	}
+	m->v = v;
+	m->alloc = alloc;
+    }
+    if ((m->v[m->n].text = strdup(text)) == NULL) {
+	ld->nomem = 1;
+	return;
+    }
+    m->v[m->n].line = line;
+    m->v[m->n].order = (int) m->n;
+    m->v[m->n].is_error = is_error;
+    m->n++;
+}
+
+static void add_msg(struct load *, int, int, const char *,...)
+		__attribute__((format(printf, 4, 5)));
+
+/* add_msg - record one error or warning */
+
+static void
+add_msg(struct load *ld, int is_error, int line, const char *fmt,...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vadd_msg(ld, is_error, line, fmt, ap);
+    va_end(ap);
+}
+
+#define ERROR_AT(ld, line, ...)		add_msg((ld), 1, (line), __VA_ARGS__)
+#define WARNING_AT(ld, line, ...)	add_msg((ld), 0, (line), __VA_ARGS__)
+
+/* confuse_error - libconfuse's error callback: a syntax error */
+
+static void
+confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+    vadd_msg(current_load, 1, cfg ? cfg->line : 0, fmt, ap);
+}
+
+/* rule_error - ruleset_add()'s reporter: blame the option's line */
+
+static void
+rule_error(void *ctx, enum rule_field field, const char *fmt,...)
+{
+    struct load *ld = ctx;
+    int     line = 0;
+    va_list ap;
+
+    if (field > RF_RULE && field < RF_FIELD_COUNT && field_key[field])
+	line = linemap_line(&ld->lm, ld->title, field_key[field]);
+    if (line == 0)
+	line = linemap_line(&ld->lm, ld->title, NULL);
+    va_start(ap, fmt);
+    vadd_msg(ld, 1, line, fmt, ap);
+    va_end(ap);
+}
+
+/* duplicate_rule - linemap's report of a title used twice */
+
+static void
+duplicate_rule(void *ctx, const char *title, int line, int first_line)
+{
+    ERROR_AT((struct load *) ctx, line, "duplicate rule name \"%s\" "
+	     "(first defined at line %d)", title, first_line);
+}
+
+/* config_check_socket - is spec a socket libmilter can open? */
+
+int
+config_check_socket(const char *spec, char *err, size_t errlen)
+{
+    const char *rest;
+    const char *at;
+    char   *end;
+    unsigned long port;
+
+    if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
+	rest = strchr(spec, ':') + 1;
+	if (*rest != '/') {
+	    snprintf(err, errlen, "socket \"%s\": the path must be absolute", spec);
+	    return (-1);
+	}
+	if (strlen(rest) >= 100) {
+	    snprintf(err, errlen, "socket \"%s\": path longer than 99 bytes", spec);
+	    return (-1);
+	}
+	return (0);
+    }
+    if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0) {
+	rest = strchr(spec, ':') + 1;
+	port = strtoul(rest, &end, 10);
+	at = end;
+	if (end == rest || port == 0 || port > 65535 || (*at != '@' && *at != 0)) {
+	    snprintf(err, errlen, "socket \"%s\": expected %s:PORT@ADDRESS with "
+		     "PORT 1..65535", spec, spec[4] == '6' ? "inet6" : "inet");
+	    return (-1);
+	}
+	if (*at == '@' && at[1] == 0) {
+	    snprintf(err, errlen, "socket \"%s\": empty address after '@'", spec);
+	    return (-1);
+	}
+	return (0);
+    }
+    snprintf(err, errlen, "socket \"%s\": expected unix:/PATH, inet:PORT@ADDRESS "
+	     "or inet6:PORT@ADDRESS", spec);
+    return (-1);
+}
+
+/* socket_is_loopback - does an inet socket listen on loopback only? */
+
+static int
+socket_is_loopback(const char *spec)
+{
+    const char *at = strchr(spec, '@');
+
+    if (strncmp(spec, "inet", 4) != 0)
+	return (1);
+    return (at != NULL && (strcmp(at + 1, "127.0.0.1") == 0 || strcmp(at + 1, "::1") == 0
+			   || strcmp(at + 1, "[::1]") == 0
+			   || strcmp(at + 1, "localhost") == 0));
+}
+
+/* pick - map a keyword to its value; -1 if not in the list */
+
+static int
+pick(const char *value, const char *const *names, const int *values)
+{
+    int     i;
+
+    for (i = 0; names[i]; i++)
+	if (strcmp(value, names[i]) == 0)
+	    return (values[i]);
+    return (-1);
+}
+
+/* opt_str - an optional string: NULL when not set */
+
+static const char *
+opt_str(cfg_t *sec, const char *name)
+{
+    return (cfg_size(sec, name) > 0 ? cfg_getstr(sec, name) : NULL);
+}
+
+/* rule_title_ok - rule names appear in logs: keep them plain */
+
+static int
+rule_title_ok(const char *title)
+{
+    return (*title && strspn(title, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") == strlen(title));
+}
+
+/* has_no_conditions - does rule r hold for every message? */
+
+static int
+has_no_conditions(const struct rule *r)
+{
+    return (!r->sender && !r->auth && !r->listener && !r->recipient && !r->transport
+	    && !r->nexthop && !r->header_from && r->nclient == 0
+	    && r->authenticated == TRI_ANY && r->origin == ORIGIN_ANY);
+}
+
+/* build_rule - one rule section into the rule set */
+
+static void
+build_rule(struct load *ld, struct ruleset *rs, cfg_t *sec)
+{
+    static const char *const modes[] = {"any", "all", NULL};
+    static const int mode_values[] = {0, 1};
+    static const char *const tri[] = {"any", "yes", "no", NULL};
+    static const int tri_values[] = {TRI_ANY, TRI_YES, TRI_NO};
+    static const char *const origins[] = {"any", "smtp", "local", NULL};
+    static const int origin_values[] = {ORIGIN_ANY, ORIGIN_SMTP, ORIGIN_LOCAL};
+    struct rule_spec spec;
+    const char *clients[64];
+    const char **client = clients;
+    unsigned n;
+    unsigned i;
+    int     v;
+    int     errors = 0;
+
+    memset(&spec, 0, sizeof(spec));
+    spec.name = ld->title = cfg_title(sec);
+    if (!rule_title_ok(spec.name)) {
+	ERROR_AT(ld, linemap_line(&ld->lm, spec.name, NULL), "rule name \"%s\": use "
+		 "only letters, digits and _ . : -", spec.name);
+	errors++;
+    }
+    spec.sender = opt_str(sec, "sender");
+    spec.rewrite = opt_str(sec, "rewrite");
+    spec.keep = cfg_getbool(sec, "keep");
+    spec.auth = opt_str(sec, "auth");
+    spec.listener = opt_str(sec, "listener");
+    spec.recipient = opt_str(sec, "recipient");
+    spec.transport = opt_str(sec, "transport");
+    spec.nexthop = opt_str(sec, "nexthop");
+    spec.header_from = opt_str(sec, "header_from");
+    spec.original_header = opt_str(sec, "original_header");
+    spec.case_sensitive = cfg_getbool(sec, "case_sensitive");
+    spec.null_sender = cfg_getbool(sec, "null_sender");
+    spec.rewrite_header_from = cfg_getbool(sec, "rewrite_header_from");
+
+#define KEYWORD(field, key, names, values, expect) do { \
+	const char *s_ = cfg_getstr(sec, key); \
+	if ((v = pick(s_, names, values)) < 0) { \
+	    ERROR_AT(ld, linemap_line(&ld->lm, ld->title, key), \
+		     "%s = \"%s\": expected %s", key, s_, expect); \
+	    errors++; \
+	} else \
+	    field = v; \
+    } while (0)
+
+    KEYWORD(spec.recipient_all, "recipient_mode", modes, mode_values, "\"any\" or \"all\"");
+    KEYWORD(spec.authenticated, "authenticated", tri, tri_values,
+	    "\"any\", \"yes\" or \"no\"");
+    KEYWORD(spec.origin, "origin", origins, origin_values,
+	    "\"any\", \"smtp\" or \"local\"");
+#undef KEYWORD
+
+    if (spec.recipient_all && !spec.recipient && !spec.transport && !spec.nexthop)
+	WARNING_AT(ld, linemap_line(&ld->lm, ld->title, "recipient_mode"),
+		   "recipient_mode has no effect without recipient, transport "
+		   "or nexthop");
+
+    if ((n = cfg_size(sec, "client")) > 0) {
+	if (n > sizeof(clients) / sizeof(clients[0])
+	    && (client = malloc(n * sizeof(*client))) == NULL) {
+	    ld->nomem = 1;
+	    return;
+	}
+	for (i = 0; i < n; i++)
+	    client[i] = cfg_getnstr(sec, "client", i);
+	spec.client = client;
+	spec.nclient = n;
+    }
+    if (errors == 0 && ruleset_add(rs, &spec, rule_error, ld) < 0)
+	ld->nomem = 1;
+    if (client != clients)
+	free(client);
+}
+
+/* check_reachable - warn about rules that an earlier rule always preempts */
+
+static void
+check_reachable(struct load *ld, const struct ruleset *rs)
+{
+    size_t  i;
+    size_t  j;
+
+    for (i = 0; i < rs->nrules; i++) {
+	const struct rule *r = rs->rules[i];
+
+	if (!has_no_conditions(r))
+	    continue;
+	for (j = i + 1; j < rs->nrules; j++) {
+	    if (r->null_sender || !rs->rules[j]->null_sender)
+		WARNING_AT(ld, linemap_line(&ld->lm, rs->rules[j]->name, NULL),
+			   "rule \"%s\" is never tried: rule \"%s\" before it has "
+			   "no conditions", rs->rules[j]->name, r->name);
+	}
+	return;
+    }
+}
+
+/* read_settings - global settings into cfg; errors recorded */
+
+static void
+read_settings(struct load *ld, cfg_t *c, struct config *cf)
+{
+    char    err[256];
+    const char *s;
+    char   *end;
+    unsigned long mode;
+    long    lim;
+
+#define LINE(key)	linemap_line(&ld->lm, NULL, (key))
+
+    s = cfg_getstr(c, "socket");
+    if (config_check_socket(s, err, sizeof(err)) < 0)
+	ERROR_AT(ld, LINE("socket"), "%s", err);
+    else if (!socket_is_loopback(s))
+	WARNING_AT(ld, LINE("socket"), "socket \"%s\" is not on loopback: any host "
+		   "that reaches it can query the milter", s);
+    if (*cfg_getstr(c, "user") == 0)
+	ERROR_AT(ld, LINE("user"), "user: empty (the daemon must not serve mail as root)");
+    s = cfg_getstr(c, "socket_mode");
+    mode = strtoul(s, &end, 8);
+    if (*s == 0 || *end != 0 || mode > 0777)
+	ERROR_AT(ld, LINE("socket_mode"), "socket_mode = \"%s\": expected an octal "
+		 "mode such as \"0660\"", s);
+    else if (mode & 0002)
+	WARNING_AT(ld, LINE("socket_mode"), "socket_mode %s lets every local user "
+		   "use the milter socket", s);
+    cf->socket_mode = (mode_t) mode;
+    s = cfg_getstr(c, "log_level");
+    if (log_level_parse(s, &cf->log_level) < 0)
+	ERROR_AT(ld, LINE("log_level"), "log_level = \"%s\": expected error, warning, "
+		 "info or debug", s);
+    s = cfg_getstr(c, "log_facility");
+    if (log_facility_parse(s, &cf->log_facility) < 0)
+	ERROR_AT(ld, LINE("log_facility"), "log_facility = \"%s\": expected mail, "
+		 "daemon, user or local0..local7", s);
+    s = cfg_getstr(c, "pid_file");
+    if (*s != 0 && *s != '/')
+	ERROR_AT(ld, LINE("pid_file"), "pid_file \"%s\": the path must be absolute", s);
+    if ((lim = cfg_getint(c, "match_limit")) < 1 || (unsigned long) lim > 0xffffffffUL)
+	ERROR_AT(ld, LINE("match_limit"), "match_limit %ld: expected 1..4294967295", lim);
+    cf->match_limit = (unsigned long) lim;
+    if ((lim = cfg_getint(c, "depth_limit")) < 1 || (unsigned long) lim > 0xffffffffUL)
+	ERROR_AT(ld, LINE("depth_limit"), "depth_limit %ld: expected 1..4294967295", lim);
+    cf->depth_limit = (unsigned long) lim;
+    if ((cf->socket = strdup(cfg_getstr(c, "socket"))) == NULL
+	|| (cf->user = strdup(cfg_getstr(c, "user"))) == NULL
+	|| (cf->socket_group = strdup(cfg_getstr(c, "socket_group"))) == NULL
+	|| (cf->pid_file = strdup(cfg_getstr(c, "pid_file"))) == NULL)
+	ld->nomem = 1;
+#undef LINE
+}
+
+/* check_quoting - refuse double-quoted values that libconfuse would change */
+
+static void
+check_quoting(struct load *ld)
+{
+    size_t  i;
+
+    for (i = 0; i < ld->lm.n; i++) {
+	const struct linemap_entry *e = &ld->lm.v[i];
+
+	if (e->key == NULL)
+	    continue;
+	if (e->flags & LINEMAP_DQ_ENV)
+	    ERROR_AT(ld, e->line, "%s: in double quotes, libconfuse replaces ${...} "
+		     "with an environment variable; use single quotes, as in "
+		     "%s = '${name}@example.com'", e->key, e->key);
+	if (e->flags & LINEMAP_DQ_ESCAPE)
+	    ERROR_AT(ld, e->line, "%s: in double quotes, libconfuse reads a backslash "
+		     "as an escape (\\. becomes .); double it (\\\\.) or use single "
+		     "quotes, as in %s = '^(.+)@home\\.example$'", e->key, e->key);
+    }
+}
+
+/* by_line - order messages by line, keeping the order of equal lines */
+
+static int
+by_line(const void *a, const void *b)
+{
+    const struct config_msg *x = a;
+    const struct config_msg *y = b;
+
+    if (x->line != y->line)
+	return ((x->line > y->line) - (x->line < y->line));
+    return ((x->order > y->order) - (x->order < y->order));
+}
+
+/* parse - the whole load, with the lock held */
+
+static struct config *
+parse(struct load *ld, const char *text, size_t len)
+{
+    /* Option tables live on the stack: each load gets fresh copies. */
+    cfg_opt_t rule_opts[] = {
+	CFG_STR("sender", NULL, CFGF_NODEFAULT),
+	CFG_STR("rewrite", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("keep", cfg_false, CFGF_NONE),
+	CFG_STR_LIST("client", NULL, CFGF_NODEFAULT),
+	CFG_STR("auth", NULL, CFGF_NODEFAULT),
+	CFG_STR("authenticated", "any", CFGF_NONE),
+	CFG_STR("listener", NULL, CFGF_NODEFAULT),
+	CFG_STR("origin", "any", CFGF_NONE),
+	CFG_STR("recipient", NULL, CFGF_NODEFAULT),
+	CFG_STR("recipient_mode", "any", CFGF_NONE),
+	CFG_STR("transport", NULL, CFGF_NODEFAULT),
+	CFG_STR("nexthop", NULL, CFGF_NODEFAULT),
+	CFG_STR("header_from", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("case_sensitive", cfg_false, CFGF_NONE),
+	CFG_BOOL("null_sender", cfg_false, CFGF_NONE),
+	CFG_BOOL("rewrite_header_from", cfg_false, CFGF_NONE),
+	CFG_STR("original_header", NULL, CFGF_NODEFAULT),
+	CFG_END()
+    };
+    cfg_opt_t opts[] = {
+	CFG_STR("socket", CONFIG_DEFAULT_SOCKET, CFGF_NONE),
+	CFG_STR("user", CONFIG_DEFAULT_USER, CFGF_NONE),
+	CFG_STR("socket_group", "postfix", CFGF_NONE),
+	CFG_STR("socket_mode", "0660", CFGF_NONE),
+	CFG_STR("log_level", "info", CFGF_NONE),
+	CFG_STR("log_facility", "mail", CFGF_NONE),
+	CFG_STR("pid_file", "", CFGF_NONE),
+	CFG_INT("match_limit", 100000, CFGF_NONE),
+	CFG_INT("depth_limit", 5000, CFGF_NONE),
+	CFG_SEC("rule", rule_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_END()
+    };
+    struct config *cf;
+    cfg_t  *c;
+    const char *nul;
+    unsigned i;
+    unsigned nrules;
+
+    if ((cf = calloc(1, sizeof(*cf))) == NULL || (cf->path = strdup(ld->name)) == NULL) {
+	free(cf);
+	return (NULL);
+    }
+    if ((nul = memchr(text, 0, len)) != NULL) {
+	int     line = 1;
+	const char *cp;
+
+	for (cp = text; cp < nul; cp++)
+	    line += *cp == '\n';
+	ERROR_AT(ld, line, "NUL byte in the file");
+	return (cf);
+    }
+    if (linemap_scan(&ld->lm, text, len) < 0) {
+	ld->nomem = 1;
+	return (cf);
+    }
+    check_quoting(ld);
+    if ((c = cfg_init(opts, CFGF_NONE)) == NULL) {
+	ld->nomem = 1;
+	return (cf);
+    }
+    cfg_set_error_function(c, confuse_error);
+    if (cfg_parse_buf(c, text) != CFG_SUCCESS) {
+	if (ld->msgs->errors == 0)
+	    ERROR_AT(ld, 0, "syntax error");
+	cfg_free(c);
+	return (cf);
+    }
+    read_settings(ld, c, cf);
+    if (linemap_duplicates(&ld->lm, duplicate_rule, ld) < 0)
+	ld->nomem = 1;
+    if ((cf->rules = ruleset_create(cf->match_limit, cf->depth_limit)) == NULL) {
+	ld->nomem = 1;
+    } else {
+	nrules = cfg_size(c, "rule");
+	for (i = 0; i < nrules && !ld->nomem; i++)
+	    build_rule(ld, cf->rules, cfg_getnsec(c, "rule", i));
+	if (nrules == 0)
+	    WARNING_AT(ld, 0, "no rules: every message passes unchanged");
+	check_reachable(ld, cf->rules);
+    }
+    cfg_free(c);
+    return (cf);
+}
+
+/* load_locked - parse text under the load lock; NULL on any error */
+
+static struct config *
+load_locked(const char *name, const char *text, size_t len, struct config_msgs *msgs)
+{
+    struct load ld;
+    struct config *cf;
+
+    memset(&ld, 0, sizeof(ld));
+    ld.name = name;
+    ld.msgs = msgs;
+    pthread_mutex_lock(&load_lock);
+    current_load = &ld;
+    cf = parse(&ld, text, len);
+    current_load = NULL;
+    pthread_mutex_unlock(&load_lock);
+    linemap_free(&ld.lm);
+    if (cf == NULL || ld.nomem) {
+	ERROR_AT(&ld, 0, "out of memory");
+	config_free(cf);
+	cf = NULL;
+    }
+    if (msgs->n > 1)
+	qsort(msgs->v, msgs->n, sizeof(*msgs->v), by_line);
+    if (msgs->errors > 0) {
+	config_free(cf);
+	return (NULL);
+    }
+    return (cf);
+}
+
+/* config_load_text - load from memory (tests, fuzzing); name is for messages */
+
+struct config *
+config_load_text(const char *name, const char *text, size_t len,
+		         struct config_msgs *msgs)
+{
+    char   *copy;
+    struct config *cf;
+
+    /* libconfuse wants a terminated string. */
+    if ((copy = malloc(len + 1)) == NULL) {
+	struct load ld = {name, msgs, {0, 0, 0}, 0, 0};
+
+	ERROR_AT(&ld, 0, "out of memory");
+	return (NULL);
+    }
+    memcpy(copy, text, len);
+    copy[len] = 0;
+    cf = load_locked(name, copy, len, msgs);
+    free(copy);
+    return (cf);
+}
+
+/* config_load - load a file; NULL with errors in msgs */
+
+struct config *
+config_load(const char *path, struct config_msgs *msgs)
+{
+    struct load ld = {path, msgs, {0, 0, 0}, 0, 0};
+    struct stat st;
+    struct config *cf = NULL;
+    char   *text = NULL;
+    ssize_t got;
+    size_t  len = 0;
+    int     fd;
+
+    if ((fd = open(path, O_RDONLY | O_NOCTTY)) < 0) {
+	ERROR_AT(&ld, 0, "cannot open: %s", strerror(errno));
+	return (NULL);
+    }
+    if (fstat(fd, &st) < 0) {
+	ERROR_AT(&ld, 0, "cannot stat: %s", strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+	ERROR_AT(&ld, 0, "not a regular file");
+    } else if (st.st_size > CONFIG_MAX_SIZE) {
+	ERROR_AT(&ld, 0, "larger than %d bytes", CONFIG_MAX_SIZE);
+    } else if ((text = malloc(st.st_size + 1)) == NULL) {
+	ERROR_AT(&ld, 0, "out of memory");
+    } else {
+	if (st.st_mode & S_IWOTH)
+	    WARNING_AT(&ld, 0, "writable by every user: anyone could change the "
+		       "rules (chmod o-w)");
+	while (len < (size_t) st.st_size
+	       && (got = read(fd, text + len, st.st_size - len)) != 0) {
+	    if (got < 0) {
+		if (errno == EINTR)
+		    continue;
+		ERROR_AT(&ld, 0, "read error: %s", strerror(errno));
+		break;
+	    }
+	    len += got;
+	}
+	if (msgs->errors == 0)
+	    cf = config_load_text(path, text, len, msgs);
+    }
+    free(text);
+    close(fd);
+    return (cf);
+}
+
+/* config_free - release a config and its rule set (NULL is fine) */
+
+void
+config_free(struct config *cf)
+{
+    if (cf == NULL)
+	return;
+    ruleset_free(cf->rules);
+    free(cf->path);
+    free(cf->socket);
+    free(cf->user);
+    free(cf->socket_group);
+    free(cf->pid_file);
+    free(cf);
+}
+
+/* config_msgs_print - one message per line */
+
+void
+config_msgs_print(const struct config_msgs *m, FILE *fp)
+{
+    size_t  i;
+
+    for (i = 0; i < m->n; i++)
+	fprintf(fp, "%s\n", m->v[i].text);
+}
+
+/* config_msgs_log - send the messages to the log */
+
+void
+config_msgs_log(const struct config_msgs *m)
+{
+    size_t  i;
+
+    for (i = 0; i < m->n; i++)
+	log_msg(m->v[i].is_error ? LOG_LVL_ERROR : LOG_LVL_WARNING, "%s", m->v[i].text);
+}
+
+/* config_msgs_free - release collected messages */
+
+void
+config_msgs_free(struct config_msgs *m)
+{
+    size_t  i;
+
+    for (i = 0; i < m->n; i++)
+	free(m->v[i].text);
+    free(m->v);
+    memset(m, 0, sizeof(*m));
+}

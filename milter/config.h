@@ -1,0 +1,55 @@
+#ifndef EFM_CONFIG_H
+#define EFM_CONFIG_H
+
+/*
+ * config.h - the configuration file: daemon settings and the rule set
+ */
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "log.h"
+#include "rules.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/envfrom-milter.conf"
+#define CONFIG_DEFAULT_SOCKET	"inet:8894@127.0.0.1"
+#define CONFIG_DEFAULT_USER	"envfrom-milter"
+#define CONFIG_MAX_SIZE		(16 * 1024 * 1024)
+
+struct config {
+    char   *path;
+    char   *socket;			/* libmilter syntax */
+    char   *user;			/* run as this user when started as root */
+    char   *socket_group;		/* unix socket group; "" = leave it */
+    mode_t  socket_mode;		/* unix socket permissions */
+    enum log_level log_level;
+    int     log_facility;
+    char   *pid_file;			/* "" = none */
+    unsigned long match_limit;
+    unsigned long depth_limit;
+    struct ruleset *rules;
+};
+
+/* Messages from loading: errors make the load fail, warnings do not. */
+struct config_msgs {
+    struct config_msg {
+	int     line;
+	int     order;			/* keeps equal lines in report order */
+	int     is_error;
+	char   *text;			/* "FILE:LINE: message" */
+    }      *v;
+    size_t  n;
+    size_t  alloc;
+    size_t  errors;
+};
+
+struct config *config_load(const char *path, struct config_msgs *);
+struct config *config_load_text(const char *name, const char *text, size_t len,
+				        struct config_msgs *);
+void	config_free(struct config *);
+void	config_msgs_print(const struct config_msgs *, FILE *);
+void	config_msgs_log(const struct config_msgs *);
+void	config_msgs_free(struct config_msgs *);
+int	config_check_socket(const char *spec, char *err, size_t errlen);
+
+#endif

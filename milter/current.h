@@ -1,0 +1,18 @@
+#ifndef EFM_CURRENT_H
+#define EFM_CURRENT_H
+
+/*
+ * current.h - the configuration in force, reference counted across reloads
+ */
+
+#include "config.h"
+
+struct snapshot;
+
+void	current_install(struct config *);
+struct snapshot *current_acquire(void);
+void	current_release(struct snapshot *);
+const struct config *snapshot_config(const struct snapshot *);
+void	current_log_hits(const char *why);
+
+#endif

@@ -1,0 +1,469 @@
+/*
+ * NAME
+ *	eval - decide a message's new envelope sender
+ * SYNOPSIS
+ *	#include "eval.h"
+ *
+ *	e = eval_start(ruleset, &env);		at MAIL FROM
+ *	eval_rcpt(e, &rcpt);			at each RCPT TO
+ *	eval_header_from(e, addr);		at the From: header
+ *	rule = eval_settled(e, &settled);	any time
+ *	eval_finish(e, &decision);		at end of message
+ *	eval_free(e);
+ * DESCRIPTION
+ *	Rules are tried in file order and the first rule whose every
+ *	condition holds decides; a condition that a rule does not have is not
+ *	tested.  The evaluation is incremental, so that each condition is
+ *	tested once, when its data arrives:
+ *
+ *	- eval_start() tests the message-level conditions (sender, null
+ *	  sender, client, auth, authenticated, listener, origin) of every rule
+ *	  up to the first rule that holds outright (one with no recipient or
+ *	  header condition); rules after it can never decide and are never
+ *	  looked at again.
+ *	- eval_rcpt() tests each recipient against the rules still in play:
+ *	  recipient, transport and nexthop are tested together on the same
+ *	  recipient; with recipient_mode "any" one such recipient makes the
+ *	  rule's recipient condition hold for good, with "all" one failing
+ *	  recipient makes the rule fail for good.
+ *	- eval_header_from() tests header_from once, with the address of the
+ *	  message's first From: header (NULL: absent or unparseable).
+ *
+ *	eval_settled() says whether the outcome is already certain, so the
+ *	caller can stop collecting data.  eval_finish() decides with what is
+ *	known at end of message, expands the rewrite template with the sender
+ *	pattern's captures, and checks the result is a usable address; if it
+ *	is not, the decision is DECISION_INVALID and the message must pass
+ *	unchanged (never half-rewritten).
+ *
+ *	Absent data never satisfies a condition: no SASL login never matches
+ *	auth (negated or not), an unknown client never matches client, an
+ *	unknown transport never matches transport.  A pattern that hits the
+ *	PCRE2 match or depth limit counts as not holding, with a warning.
+ *
+ *	eval_explain() prints, for envfrom-milter -t, why the deciding rule
+ *	held and (verbose) why each earlier rule did not.
+ *
+ *	An evaluation belongs to one message of one thread; the rule set it
+ *	reads is shared and immutable.
+ * DIAGNOSTICS
+ *	eval_start() returns NULL and eval_finish() -1 when out of memory.
+ */
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "eval.h"
+#include "log.h"
+
+/* Per-rule state bits. */
+#define ST_DEAD		(1 << 0)	/* a condition failed for good */
+#define ST_RCPT_HIT	(1 << 1)	/* some recipient satisfied the rule */
+#define ST_HDR_HIT	(1 << 2)	/* the From header satisfied the rule */
+
+struct eval {
+    const struct ruleset *rs;
+    const struct eval_env *env;
+    pcre2_match_data *md;
+    unsigned char *state;		/* one byte per rule before cutoff */
+    size_t  cutoff;			/* first rule that held outright, or nrules */
+    size_t  first_live;			/* no rule before this can decide */
+    unsigned long nrcpt;
+    FILE   *trace;			/* eval_explain() output, else NULL */
+};
+
+#define HAS_RCPT_COND(r)	((r)->recipient || (r)->transport || (r)->nexthop)
+#define HAS_HDR_COND(r)		((r)->header_from != NULL)
+
+/* trace - one line of explanation, when explaining */
+
+static void __attribute__((format(printf, 2, 3)))
+trace(const struct eval *e, const char *fmt,...)
+{
+    va_list ap;
+
+    if (e->trace == NULL)
+	return;
+    va_start(ap, fmt);
+    fputs("    ", e->trace);
+    vfprintf(e->trace, fmt, ap);
+    fputc('\n', e->trace);
+    va_end(ap);
+}
+
+/* test_pattern - does pattern p hold for subject (NULL: absent)? */
+
+static int
+test_pattern(const struct eval *e, const struct rule *r, const struct pattern *p,
+	             const char *label, const char *subject)
+{
+    char    qs[LOG_QUOTE_BUF];
+    char    qp[LOG_QUOTE_BUF];
+    char    msg[128];
+    int     pcre_err = 0;
+    enum pattern_result res;
+
+    if (subject == NULL) {
+	trace(e, "%s \"%s\": no (no %s known)", label, pattern_source(p), label);
+	return (0);
+    }
+    res = pattern_test(p, &e->rs->limits, e->md, subject, strlen(subject), &pcre_err);
+    if (res == PATTERN_ERROR) {
+	log_warning("%s: rule %s: %s pattern \"%s\" on \"%s\": %s; "
+		    "treated as not matching", e->env->logid, r->name, label,
+		    log_quote(qp, sizeof(qp), pattern_source(p)),
+		    log_quote(qs, sizeof(qs), subject),
+		    pattern_strerror(pcre_err, msg, sizeof(msg)));
+	trace(e, "%s \"%s\" on \"%s\": no (match gave up: %s)", label,
+	      pattern_source(p), subject, msg);
+	return (0);
+    }
+    trace(e, "%s \"%s\" on \"%s\": %s", label, pattern_source(p), subject,
+	  res == PATTERN_TRUE ? "yes" : "no");
+    return (res == PATTERN_TRUE);
+}
+
+/* test_message - the message-level conditions of rule r */
+
+static int
+test_message(const struct eval *e, const struct rule *r)
+{
+    const struct eval_env *env = e->env;
+    int     all = 1;
+    size_t  i;
+    char    ip[64];
+
+    /* When explaining, test everything; otherwise stop at the first failure. */
+#define FAIL()	do { all = 0; if (e->trace == NULL) return (0); } while (0)
+
+    if (env->sender == NULL) {
+	trace(e, "sender: no (unparseable sender)");
+	FAIL();
+    } else if (*env->sender == 0 && !r->null_sender) {
+	trace(e, "null sender <>: no (the rule has no null_sender = true)");
+	FAIL();
+    } else if (*env->sender == 0) {
+	trace(e, "null sender <>: yes (null_sender = true)");
+    }
+    if (r->sender && env->sender != NULL
+	&& !test_pattern(e, r, r->sender, "sender", env->sender))
+	FAIL();
+    if (r->nclient > 0) {
+	int     hit = 0;
+
+	if (env->has_client) {
+	    for (i = 0; i < r->nclient && !hit; i++)
+		hit = cidr_contains(&r->client[i], &env->client);
+	    netaddr_format(&env->client, ip, sizeof(ip));
+	    trace(e, "client %s in the rule's %lu block%s: %s", ip,
+		  (unsigned long) r->nclient, r->nclient == 1 ? "" : "s",
+		  hit ? "yes" : "no");
+	} else {
+	    trace(e, "client: no (client address unknown)");
+	}
+	if (!hit)
+	    FAIL();
+    }
+    if (r->auth) {
+	if (env->auth == NULL || *env->auth == 0) {
+	    trace(e, "auth \"%s\": no (not authenticated)", pattern_source(r->auth));
+	    FAIL();
+	} else if (!test_pattern(e, r, r->auth, "auth", env->auth)) {
+	    FAIL();
+	}
+    }
+    if (r->authenticated != TRI_ANY) {
+	int     authed = env->auth != NULL && *env->auth != 0;
+	int     want = r->authenticated == TRI_YES;
+
+	trace(e, "authenticated = %s: %s", want ? "yes" : "no",
+	      authed == want ? "yes" : "no");
+	if (authed != want)
+	    FAIL();
+    }
+    if (r->listener && !test_pattern(e, r, r->listener, "listener", env->listener))
+	FAIL();
+    if (r->origin != ORIGIN_ANY) {
+	int     want_local = r->origin == ORIGIN_LOCAL;
+
+	trace(e, "origin = %s: %s (%s submission)", want_local ? "local" : "smtp",
+	      env->local == want_local ? "yes" : "no", env->local ? "local" : "SMTP");
+	if (env->local != want_local)
+	    FAIL();
+    }
+    return (all);
+#undef FAIL
+}
+
+/* test_rcpt - recipient, transport and nexthop, together on one recipient */
+
+static int
+test_rcpt(const struct eval *e, const struct rule *r, const struct eval_rcpt *rc)
+{
+    if (r->recipient && !test_pattern(e, r, r->recipient, "recipient", rc->addr))
+	return (0);
+    if (r->transport && !test_pattern(e, r, r->transport, "transport", rc->mailer))
+	return (0);
+    if (r->nexthop && !test_pattern(e, r, r->nexthop, "nexthop", rc->host))
+	return (0);
+    return (1);
+}
+
+/* holds_for_good - will rule i hold whatever data is still to come? */
+
+static int
+holds_for_good(const struct eval *e, size_t i)
+{
+    const struct rule *r = e->rs->rules[i];
+    unsigned char st = e->state[i];
+
+    return (!(st & ST_DEAD)
+	    && (!HAS_RCPT_COND(r) || (!r->recipient_all && (st & ST_RCPT_HIT)))
+	    && (!HAS_HDR_COND(r) || (st & ST_HDR_HIT)));
+}
+
+/* holds_at_end - does rule i hold with everything known at end of message? */
+
+static int
+holds_at_end(const struct eval *e, size_t i)
+{
+    const struct rule *r = e->rs->rules[i];
+    unsigned char st = e->state[i];
+
+    if (st & ST_DEAD)
+	return (0);
+    if (HAS_RCPT_COND(r)
+	&& (r->recipient_all ? e->nrcpt == 0 : !(st & ST_RCPT_HIT)))
+	return (0);
+    return (!HAS_HDR_COND(r) || (st & ST_HDR_HIT));
+}
+
+/* advance - skip rules that can no longer decide */
+
+static void
+advance(struct eval *e)
+{
+    while (e->first_live < e->cutoff && (e->state[e->first_live] & ST_DEAD))
+	e->first_live++;
+}
+
+/* eval_start - test the message-level conditions; NULL when out of memory */
+
+struct eval *
+eval_start(const struct ruleset *rs, const struct eval_env *env)
+{
+    struct eval *e;
+    size_t  i;
+
+    if ((e = calloc(1, sizeof(*e))) == NULL)
+	return (NULL);
+    e->rs = rs;
+    e->env = env;
+    if ((e->md = pcre2_match_data_create(rs->max_captures + 1, NULL)) == NULL
+	|| (rs->nrules > 0 && (e->state = calloc(rs->nrules, 1)) == NULL)) {
+	eval_free(e);
+	return (NULL);
+    }
+    for (i = 0; i < rs->nrules; i++) {
+	const struct rule *r = rs->rules[i];
+
+	if (!test_message(e, r))
+	    e->state[i] = ST_DEAD;
+	else if (!HAS_RCPT_COND(r) && !HAS_HDR_COND(r))
+	    break;
+    }
+    e->cutoff = i;
+    advance(e);
+    return (e);
+}
+
+/* eval_settled - the deciding rule if already certain (*settled = 1), else NULL */
+
+const struct rule *
+eval_settled(const struct eval *e, int *settled)
+{
+    if (e->first_live < e->cutoff) {
+	*settled = holds_for_good(e, e->first_live);
+	return (*settled ? e->rs->rules[e->first_live] : NULL);
+    }
+    *settled = 1;
+    return (e->cutoff < e->rs->nrules ? e->rs->rules[e->cutoff] : NULL);
+}
+
+/* eval_rcpt - account for one recipient; returns 1 once the outcome is certain */
+
+int
+eval_rcpt(struct eval *e, const struct eval_rcpt *rc)
+{
+    int     settled;
+    size_t  i;
+
+    e->nrcpt++;
+    (void) eval_settled(e, &settled);
+    if (settled)
+	return (1);
+    for (i = e->first_live; i < e->cutoff; i++) {
+	const struct rule *r = e->rs->rules[i];
+
+	if ((e->state[i] & ST_DEAD) || !HAS_RCPT_COND(r)
+	    || (!r->recipient_all && (e->state[i] & ST_RCPT_HIT)))
+	    continue;
+	if (test_rcpt(e, r, rc))
+	    e->state[i] |= ST_RCPT_HIT;
+	else if (r->recipient_all)
+	    e->state[i] |= ST_DEAD;
+    }
+    advance(e);
+    (void) eval_settled(e, &settled);
+    return (settled);
+}
+
+/* eval_header_from - account for the From header's address (NULL: none usable) */
+
+void
+eval_header_from(struct eval *e, const char *addr)
+{
+    size_t  i;
+
+    for (i = e->first_live; i < e->cutoff; i++) {
+	const struct rule *r = e->rs->rules[i];
+
+	if ((e->state[i] & ST_DEAD) || !HAS_HDR_COND(r))
+	    continue;
+	if (addr != NULL && test_pattern(e, r, r->header_from, "header_from", addr))
+	    e->state[i] |= ST_HDR_HIT;
+	else
+	    e->state[i] |= ST_DEAD;
+    }
+    advance(e);
+}
+
+/* decide_rule - which rule decides, with what is known now (NULL: none) */
+
+static struct rule *
+decide_rule(const struct eval *e)
+{
+    size_t  i;
+
+    for (i = e->first_live; i < e->cutoff; i++)
+	if (holds_at_end(e, i))
+	    return (e->rs->rules[i]);
+    return (e->cutoff < e->rs->nrules ? e->rs->rules[e->cutoff] : NULL);
+}
+
+/* eval_finish - the decision at end of message; -1 when out of memory */
+
+int
+eval_finish(struct eval *e, struct decision *d)
+{
+    struct rule *r;
+    const char *subject = e->env->sender;
+    size_t  i;
+    int     refs = 0;
+
+    memset(d, 0, sizeof(*d));
+    if ((r = decide_rule(e)) == NULL)
+	return (0);
+    d->rule = r;
+    if (r->keep) {
+	d->kind = DECISION_KEEP;
+	return (0);
+    }
+    for (i = 0; i < r->nparts; i++)
+	refs |= r->rewrite[i].group >= 0;
+    /* Captures: match the sender pattern again (it held, so it matches). */
+    if (refs && pattern_test(r->sender, &e->rs->limits, e->md, subject,
+			     strlen(subject), NULL) != PATTERN_TRUE) {
+	d->kind = DECISION_INVALID;
+	d->why = "the sender pattern no longer matches (match limit?)";
+	return (0);
+    }
+    if ((d->sender = rule_substitute(r, subject, refs ? e->md : NULL)) == NULL)
+	return (-1);
+    if ((d->why = addr_check_rewrite(d->sender)) != NULL)
+	d->kind = DECISION_INVALID;
+    else
+	d->kind = DECISION_REWRITE;
+    return (0);
+}
+
+/* decision_clear - release what eval_finish() allocated */
+
+void
+decision_clear(struct decision *d)
+{
+    free(d->sender);
+    memset(d, 0, sizeof(*d));
+}
+
+/* eval_free - release an evaluation (NULL is fine) */
+
+void
+eval_free(struct eval *e)
+{
+    if (e == NULL)
+	return;
+    if (e->md)
+	pcre2_match_data_free(e->md);
+    free(e->state);
+    free(e);
+}
+
+/* explain_rule - re-test every condition of rule i with tracing on */
+
+static int
+explain_rule(struct eval *e, size_t i, const struct eval_rcpt *rcpts, size_t nrcpt,
+	             const char *header_from)
+{
+    const struct rule *r = e->rs->rules[i];
+    int     held = test_message(e, r);
+    int     hits = 0;
+    size_t  k;
+
+    if (HAS_RCPT_COND(r)) {
+	trace(e, "recipients (recipient_mode = %s):", r->recipient_all ? "all" : "any");
+	for (k = 0; k < nrcpt; k++)
+	    hits += test_rcpt(e, r, &rcpts[k]);
+	if (r->recipient_all ? (nrcpt == 0 || hits < (int) nrcpt) : hits == 0)
+	    held = 0;
+	trace(e, "%d of %lu recipient%s matched: %s", hits, (unsigned long) nrcpt,
+	      nrcpt == 1 ? "" : "s", held ? "yes" : "no");
+    }
+    if (HAS_HDR_COND(r)) {
+	if (header_from == NULL) {
+	    trace(e, "header_from \"%s\": no (no usable From: header)",
+		  pattern_source(r->header_from));
+	    held = 0;
+	} else if (!test_pattern(e, r, r->header_from, "header_from", header_from)) {
+	    held = 0;
+	}
+    }
+    return (held);
+}
+
+/* eval_explain - print why the decision is what it is (envfrom-milter -t) */
+
+void
+eval_explain(struct eval *e, const struct eval_rcpt *rcpts, size_t nrcpt,
+	             const char *header_from, const struct decision *d,
+	             FILE *fp, int verbose)
+{
+    size_t  last = d->rule ? d->rule->index : e->rs->nrules - 1;
+    size_t  i;
+
+    if (e->rs->nrules == 0 || (d->rule == NULL && !verbose))
+	return;
+    for (i = verbose ? 0 : last; i <= last; i++) {
+	const struct rule *r = e->rs->rules[i];
+	int     held;
+
+	fprintf(fp, "rule \"%s\" (#%lu):\n", r->name, (unsigned long) i + 1);
+	e->trace = fp;
+	held = explain_rule(e, i, rcpts, nrcpt, header_from);
+	e->trace = NULL;
+	fprintf(fp, "    => %s\n", d->rule == r ? "held: this rule decides"
+		: held ? "held" : "did not hold");
+    }
+}

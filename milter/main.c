@@ -1,0 +1,720 @@
+/*
+ * NAME
+ *	envfrom-milter - rewrite the envelope sender by ordered PCRE2 rules
+ * SYNOPSIS
+ *	envfrom-milter [-f] [-c FILE] [-s SOCKET] [-u USER]
+ *	envfrom-milter -n [-c FILE]
+ *	envfrom-milter -t SENDER [-r RCPT[,TRANSPORT[,NEXTHOP]]]... [-a LOGIN]
+ *		[-i CLIENT_IP] [-l LISTENER] [-L] [-H FROM] [-v] [-c FILE]
+ *	envfrom-milter -I TABLE
+ *	envfrom-milter -V | -h
+ * DESCRIPTION
+ *	Command line, start-up order and signals.  Start-up runs in the order
+ *	that keeps a privileged process as short-lived as possible and never
+ *	serves mail as root:
+ *
+ *	1. load and fully validate the config (exit 78 on any error);
+ *	2. check the socket: a unix socket path held by a live process is an
+ *	   error, a stale one is removed; an inet port in use is an error;
+ *	3. umask, open the listening socket, give a unix socket its group
+ *	   and mode (default postfix, 0660);
+ *	4. daemonize (unless -f) and write the pid file;
+ *	5. drop to the configured user, check that root cannot be regained,
+ *	   and refuse to go on if that user is root;
+ *	6. start the signal thread and hand over to smfi_main().
+ *
+ *	Signals: libmilter owns SIGHUP, SIGTERM and SIGINT (all three stop
+ *	it cleanly).  SIGUSR1 reloads the config and SIGUSR2 logs the per-rule
+ *	counters; both are blocked before any thread exists and taken by one
+ *	sigwait() thread, so a reload never runs inside a signal handler.  A
+ *	reload validates the whole new file first; if it fails, the old rules
+ *	stay and the errors are logged.
+ * DIAGNOSTICS
+ *	Exit status (sysexits): 0 success; 1 -t: the sender is left unchanged;
+ *	64 usage; 65 -t: bad sender; 67 unknown user or group; 69 socket in
+ *	use; 70 internal error; 71 system error; 77 permission denied;
+ *	78 configuration error.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <confuse.h>
+#include <libmilter/mfapi.h>
+
+#include "addr.h"
+#include "callbacks.h"
+#include "config.h"
+#include "current.h"
+#include "eval.h"
+#include "import.h"
+#include "log.h"
+
+#ifndef VERSION
+#define VERSION "unknown"
+#endif
+
+#define MAX_RCPTS	1000
+
+static const char *config_path = CONFIG_DEFAULT_PATH;
+
+/* usage - the -h text; status 0 prints to stdout */
+
+static void
+usage(int status)
+{
+    FILE   *fp = status ? stderr : stdout;
+
+    fprintf(fp,
+	    "usage: envfrom-milter [-f] [-c FILE] [-s SOCKET] [-u USER]\n"
+	    "       envfrom-milter -n [-c FILE]\n"
+	    "       envfrom-milter -t SENDER [-r RCPT[,TRANSPORT[,NEXTHOP]]]... [-a LOGIN]\n"
+	    "                      [-i CLIENT_IP] [-l LISTENER] [-L] [-H FROM] [-v] [-c FILE]\n"
+	    "       envfrom-milter -I TABLE\n"
+	    "       envfrom-milter -V | -h\n"
+	    "\n"
+	    "Rewrites the envelope sender (MAIL FROM) of mail passing through Postfix,\n"
+	    "by the first matching rule of the config file.\n"
+	    "\n"
+	    "  -c FILE    config file (default " CONFIG_DEFAULT_PATH ")\n"
+	    "  -f         stay in the foreground and log to stderr (default: daemon, syslog)\n"
+	    "  -s SOCKET  listen here instead of the config's socket: unix:/PATH,\n"
+	    "             inet:PORT@ADDRESS or inet6:PORT@ADDRESS\n"
+	    "  -u USER    run as USER instead of the config's user (when started as root)\n"
+	    "  -n         check the config: print \"configuration OK\" or every error\n"
+	    "  -t SENDER  dry run: print the sender the rules make of SENDER (<> for the\n"
+	    "             null sender), the deciding rule and why its conditions held\n"
+	    "  -r RCPT[,TRANSPORT[,NEXTHOP]]  with -t: a recipient, optionally with its\n"
+	    "             Postfix transport ({rcpt_mailer}) and next hop ({rcpt_host})\n"
+	    "  -a LOGIN   with -t: the SASL login ({auth_authen})\n"
+	    "  -i IP      with -t: the client address\n"
+	    "  -l NAME    with -t: the listener ({daemon_name})\n"
+	    "  -L         with -t: the mail was submitted locally (sendmail(1))\n"
+	    "  -H FROM    with -t: the From: header value\n"
+	    "  -v         with -t: also show why each earlier rule did not hold\n"
+	    "  -I TABLE   print rules equivalent to a Postfix regexp:/pcre:\n"
+	    "             sender_canonical_maps table\n"
+	    "  -V         print the version and the library versions in use\n"
+	    "  -h         print this help\n"
+	    "\n"
+	    "Signals: SIGUSR1 reloads the config, SIGUSR2 logs per-rule counters,\n"
+	    "SIGTERM/SIGINT/SIGHUP stop the daemon.\n"
+	    "Exit status: 0 ok; 1 (-t) sender left unchanged; 64 usage; 65 bad sender;\n"
+	    "67 unknown user; 69 socket in use; 71 system error; 77 permission denied;\n"
+	    "78 config error.\n");
+    exit(status);
+}
+
+/* load - load the config, printing every message; NULL after errors */
+
+static struct config *
+load(const char *path)
+{
+    struct config_msgs msgs;
+    struct config *cf;
+
+    memset(&msgs, 0, sizeof(msgs));
+    cf = config_load(path, &msgs);
+    config_msgs_print(&msgs, stderr);
+    config_msgs_free(&msgs);
+    return (cf);
+}
+
+/* print_version - -V */
+
+static int
+print_version(void)
+{
+    unsigned major, minor, plevel;
+    char    pcre[64];
+    uint32_t jit = 0;
+
+    smfi_version(&major, &minor, &plevel);
+    if (pcre2_config(PCRE2_CONFIG_VERSION, pcre) < 0)
+	strcpy(pcre, "unknown");
+    (void) pcre2_config(PCRE2_CONFIG_JIT, &jit);
+    printf("envfrom-milter %s\n", VERSION);
+    printf("libmilter %u.%u.%u\n", major, minor, plevel);
+    printf("PCRE2 %s (JIT %s)\n", pcre, jit ? "available" : "not available");
+    printf("libconfuse %s\n", confuse_version);
+    return (0);
+}
+
+/* check_config - -n */
+
+static int
+check_config(void)
+{
+    struct config *cf;
+
+    if ((cf = load(config_path)) == NULL)
+	return (EX_CONFIG);
+    printf("configuration OK\n");
+    config_free(cf);
+    return (0);
+}
+
+/* dry_run - -t: evaluate the rules for one made-up message */
+
+static int
+dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *login,
+	        const char *ip, const char *listener, int local,
+	        const char *from_header, int verbose)
+{
+    struct config *cf;
+    struct eval_env env;
+    struct eval_rcpt rcpts[MAX_RCPTS];
+    struct addr_mailbox mb;
+    struct decision d;
+    struct eval *e;
+    char   *sender = NULL;
+    char   *out;
+    const char *why = NULL;
+    size_t  i;
+    int     status;
+
+    if ((cf = load(config_path)) == NULL)
+	return (EX_CONFIG);
+    log_open("envfrom-milter", 1, 0);
+    log_set_level(LOG_LVL_WARNING);
+    memset(&env, 0, sizeof(env));
+    memset(&mb, 0, sizeof(mb));
+    env.logid = "dry-run";
+    if (addr_parse(sender_arg, &sender, &why) < 0) {
+	fprintf(stderr, "envfrom-milter: sender \"%s\": %s\n", sender_arg,
+		why ? why : "out of memory");
+	return (EX_DATAERR);
+    }
+    env.sender = sender;
+    env.auth = login;
+    env.listener = listener;
+    env.local = local;
+    if (ip != NULL) {
+	if (netaddr_parse(ip, &env.client) < 0) {
+	    fprintf(stderr, "envfrom-milter: -i %s: not an IPv4 or IPv6 address\n", ip);
+	    return (EX_USAGE);
+	}
+	env.has_client = 1;
+    }
+    for (i = 0; i < nrcpt; i++) {
+	char   *addr = rcpt_args[i];
+	char   *comma;
+	char   *internal;
+
+	rcpts[i].mailer = rcpts[i].host = NULL;
+	if ((comma = strchr(addr, ',')) != NULL) {
+	    *comma++ = 0;
+	    rcpts[i].mailer = comma;
+	    if ((comma = strchr(comma, ',')) != NULL) {
+		*comma++ = 0;
+		rcpts[i].host = comma;
+	    }
+	}
+	if (addr_parse(addr, &internal, &why) < 0) {
+	    fprintf(stderr, "envfrom-milter: recipient \"%s\": %s\n", addr,
+		    why ? why : "out of memory");
+	    return (EX_DATAERR);
+	}
+	rcpts[i].addr = internal;
+    }
+    if (from_header != NULL && addr_header_mailbox(from_header, &mb, &why) < 0)
+	fprintf(stderr, "envfrom-milter: From: header \"%s\": %s: header_from "
+		"conditions will not hold\n", from_header, why ? why : "out of memory");
+    if ((e = eval_start(cf->rules, &env)) == NULL)
+	return (EX_OSERR);
+    for (i = 0; i < nrcpt; i++)
+	(void) eval_rcpt(e, &rcpts[i]);
+    if (from_header != NULL)
+	eval_header_from(e, mb.internal);
+    if (eval_finish(e, &d) < 0)
+	return (EX_OSERR);
+
+    out = addr_external(d.kind == DECISION_REWRITE ? d.sender : sender, 1);
+    printf("%s\n", out ? out : "?");
+    free(out);
+    status = (d.kind == DECISION_REWRITE || d.kind == DECISION_KEEP) ? 0 : 1;
+    switch (d.kind) {
+    case DECISION_NONE:
+	printf("no rule matched: sender unchanged\n");
+	break;
+    case DECISION_KEEP:
+	printf("rule \"%s\" (#%lu) matched: keep: sender unchanged\n", d.rule->name,
+	       (unsigned long) d.rule->index + 1);
+	break;
+    case DECISION_INVALID:
+	printf("rule \"%s\" (#%lu) matched, but its rewrite gave \"%s\", which is not "
+	       "a usable sender (%s): sender unchanged\n", d.rule->name,
+	       (unsigned long) d.rule->index + 1, d.sender ? d.sender : "", d.why);
+	break;
+    case DECISION_REWRITE:
+	printf("rule \"%s\" (#%lu) matched: sender rewritten\n", d.rule->name,
+	       (unsigned long) d.rule->index + 1);
+	if (d.rule->original_header && strcmp(d.sender, sender) != 0) {
+	    out = addr_external(sender, 1);
+	    printf("header added: %s: %s\n", d.rule->original_header, out ? out : "?");
+	    free(out);
+	}
+	if (d.rule->rewrite_header_from && mb.internal != NULL
+	    && strcmp(mb.internal, d.sender) != 0) {
+	    out = addr_header_replace(from_header, &mb, d.sender);
+	    printf("header changed: From: %s\n", out ? out : "?");
+	    free(out);
+	}
+	break;
+    }
+    eval_explain(e, rcpts, nrcpt, mb.internal, &d, stdout, verbose);
+    if (d.kind == DECISION_NONE && !verbose)
+	printf("(use -v to see why each rule did not hold)\n");
+    decision_clear(&d);
+    eval_free(e);
+    for (i = 0; i < nrcpt; i++)
+	free((char *) rcpts[i].addr);
+    free(mb.internal);
+    free(sender);
+    config_free(cf);
+    return (status);
+}
+
+/* reload - SIGUSR1: load the file again; keep the old rules if it fails */
+
+static void
+reload(void)
+{
+    struct config_msgs msgs;
+    struct config *cf;
+    size_t  nrules;
+
+    memset(&msgs, 0, sizeof(msgs));
+    cf = config_load(config_path, &msgs);
+    config_msgs_log(&msgs);
+    config_msgs_free(&msgs);
+    if (cf == NULL) {
+	log_error("reload of %s failed; the rules loaded before stay in force", config_path);
+	return;
+    }
+    log_set_level(cf->log_level);
+    nrules = cf->rules->nrules;
+    current_install(cf);
+    log_info("reloaded %s: %lu rule%s", config_path, (unsigned long) nrules,
+	     nrules == 1 ? "" : "s");
+}
+
+/* signal_thread - take SIGUSR1 and SIGUSR2 outside of signal context */
+
+static void *
+signal_thread(void *arg)
+{
+    sigset_t *set = arg;
+    int     sig;
+
+    for (;;) {
+	if (sigwait(set, &sig) != 0)
+	    continue;
+	if (sig == SIGUSR1)
+	    reload();
+	else if (sig == SIGUSR2)
+	    current_log_hits("SIGUSR2");
+    }
+    return (NULL);
+}
+
+/* prepare_unix_socket - refuse a live socket, remove a stale one */
+
+static int
+prepare_unix_socket(const char *path)
+{
+    struct sockaddr_un sun;
+    struct stat st;
+    int     fd;
+    int     rc;
+
+    if (lstat(path, &st) < 0) {
+	if (errno == ENOENT)
+	    return (0);
+	log_error("socket %s: %s", path, strerror(errno));
+	return (EX_OSERR);
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+	log_error("socket %s: exists and is not a socket; not removing it", path);
+	return (EX_CANTCREAT);
+    }
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) {
+	log_error("socket: %s", strerror(errno));
+	return (EX_OSERR);
+    }
+    rc = connect(fd, (struct sockaddr *) &sun, sizeof(sun));
+    close(fd);
+    if (rc == 0) {
+	log_error("socket %s is in use by a running process (another envfrom-milter?)",
+		  path);
+	return (EX_UNAVAILABLE);
+    }
+    if (errno != ECONNREFUSED) {
+	log_error("socket %s: %s", path, strerror(errno));
+	return (EX_OSERR);
+    }
+    if (unlink(path) < 0) {
+	log_error("cannot remove stale socket %s: %s", path, strerror(errno));
+	return (EX_CANTCREAT);
+    }
+    log_info("removed stale socket %s", path);
+    return (0);
+}
+
+/* check_inet_port - fail early, with a clear message, if the port is taken */
+
+static int
+check_inet_port(const char *spec)
+{
+    struct addrinfo hints;
+    struct addrinfo *res;
+    char    port[16];
+    const char *host;
+    const char *at = strchr(spec, '@');
+    size_t  plen;
+    int     fd;
+    int     on = 1;
+    int     rc;
+    int     err;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = spec[4] == '6' ? AF_INET6 : AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    host = at ? at + 1 : NULL;
+    plen = (at ? (size_t) (at - spec) : strlen(spec)) - (strchr(spec, ':') + 1 - spec);
+    if (plen >= sizeof(port))
+	plen = sizeof(port) - 1;
+    memcpy(port, strchr(spec, ':') + 1, plen);
+    port[plen] = 0;
+    if (host && host[0] == '[') {
+	/* libmilter accepts inet6:PORT@[::1]; getaddrinfo does not. */
+	static char h[64];
+
+	snprintf(h, sizeof(h), "%.*s", (int) strcspn(host + 1, "]"), host + 1);
+	host = h;
+    }
+    if ((err = getaddrinfo(host, port, &hints, &res)) != 0) {
+	log_error("socket %s: %s", spec, gai_strerror(err));
+	return (EX_CONFIG);
+    }
+    if ((fd = socket(res->ai_family, SOCK_STREAM, 0)) < 0) {
+	freeaddrinfo(res);
+	return (0);				/* let libmilter report it */
+    }
+    (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    rc = bind(fd, res->ai_addr, res->ai_addrlen);
+    err = errno;
+    close(fd);
+    freeaddrinfo(res);
+    if (rc < 0 && err == EADDRINUSE) {
+	log_error("socket %s: port %s is already in use", spec, port);
+	return (EX_UNAVAILABLE);
+    }
+    if (rc < 0 && err == EACCES) {
+	log_error("socket %s: permission denied binding port %s", spec, port);
+	return (EX_NOPERM);
+    }
+    return (0);
+}
+
+/* daemonize - detach from the terminal; the parent exits */
+
+static int
+daemonize(void)
+{
+    pid_t   pid;
+    int     fd;
+
+    if ((pid = fork()) < 0)
+	return (-1);
+    if (pid > 0)
+	_exit(0);
+    if (setsid() < 0)
+	return (-1);
+    if ((pid = fork()) < 0)
+	return (-1);
+    if (pid > 0)
+	_exit(0);
+    if (chdir("/") < 0)
+	return (-1);
+    if ((fd = open("/dev/null", O_RDWR)) < 0)
+	return (-1);
+    (void) dup2(fd, 0);
+    (void) dup2(fd, 1);
+    (void) dup2(fd, 2);
+    if (fd > 2)
+	close(fd);
+    return (0);
+}
+
+/* write_pid_file - record our pid; -1 on error */
+
+static int
+write_pid_file(const char *path)
+{
+    FILE   *fp;
+    int     fd;
+
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644)) < 0
+	|| (fp = fdopen(fd, "w")) == NULL) {
+	log_error("pid file %s: %s", path, strerror(errno));
+	if (fd >= 0)
+	    close(fd);
+	return (-1);
+    }
+    fprintf(fp, "%ld\n", (long) getpid());
+    if (fclose(fp) != 0) {
+	log_error("pid file %s: %s", path, strerror(errno));
+	return (-1);
+    }
+    return (0);
+}
+
+/* drop_privileges - become pw for good; -1 on any failure */
+
+static int
+drop_privileges(const struct passwd *pw)
+{
+    gid_t   gid = pw->pw_gid;
+
+    if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(pw->pw_uid) < 0) {
+	log_error("cannot switch to user %s: %s", pw->pw_name, strerror(errno));
+	return (-1);
+    }
+    if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid || getgid() != gid
+	|| getegid() != gid || setuid(0) == 0) {
+	log_error("privileges were not dropped to user %s", pw->pw_name);
+	return (-1);
+    }
+    return (0);
+}
+
+/* run - the daemon */
+
+static int
+run(const char *socket_opt, const char *user_opt, int foreground)
+{
+    struct config *cf;
+    struct passwd *pw = NULL;
+    struct group *gr = NULL;
+    static sigset_t set;
+    pthread_t tid;
+    const char *sock;
+    const char *user;
+    const char *path = NULL;
+    char    err[256];
+    mode_t  old_umask;
+    int     rc;
+
+    if ((cf = load(config_path)) == NULL)
+	return (EX_CONFIG);
+    sock = socket_opt ? socket_opt : cf->socket;
+    user = user_opt ? user_opt : cf->user;
+    if (socket_opt && config_check_socket(socket_opt, err, sizeof(err)) < 0) {
+	fprintf(stderr, "envfrom-milter: -s: %s\n", err);
+	return (EX_USAGE);
+    }
+    log_open("envfrom-milter", foreground, cf->log_facility);
+    log_set_level(cf->log_level);
+    if (strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0)
+	path = strchr(sock, ':') + 1;
+
+    if (geteuid() == 0) {
+	if ((pw = getpwnam(user)) == NULL) {
+	    log_error("user %s does not exist (create it, or set user = in %s)",
+		      user, config_path);
+	    return (EX_NOUSER);
+	}
+	if (pw->pw_uid == 0) {
+	    log_error("refusing to serve mail as root: set user = to an "
+		      "unprivileged account in %s", config_path);
+	    return (EX_CONFIG);
+	}
+    }
+    if (path && *cf->socket_group && (gr = getgrnam(cf->socket_group)) == NULL) {
+	log_error("socket_group %s does not exist", cf->socket_group);
+	return (EX_NOUSER);
+    }
+
+    /* Reload and counter signals go to one thread; nothing else must see them. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if ((rc = path ? prepare_unix_socket(path) : check_inet_port(sock)) != 0)
+	return (rc);
+    if (smfi_setconn((char *) sock) != MI_SUCCESS || callbacks_register() != MI_SUCCESS) {
+	log_error("libmilter refused the socket %s or the callbacks", sock);
+	return (EX_SOFTWARE);
+    }
+    old_umask = umask(0177);
+    rc = smfi_opensocket(0);
+    umask(old_umask);
+    if (rc != MI_SUCCESS) {
+	log_error("cannot listen on %s (see the mail log for libmilter's reason)", sock);
+	return (EX_UNAVAILABLE);
+    }
+    if (path) {
+	if (chown(path, pw ? pw->pw_uid : (uid_t) - 1, gr ? gr->gr_gid : (gid_t) - 1) < 0) {
+	    log_error("cannot give socket %s to %s%s%s: %s", path, pw ? pw->pw_name : "",
+		      gr ? ":" : "", gr ? gr->gr_name : "", strerror(errno));
+	    return (EX_NOPERM);
+	}
+	if (chmod(path, cf->socket_mode) < 0) {
+	    log_error("cannot chmod socket %s: %s", path, strerror(errno));
+	    return (EX_NOPERM);
+	}
+    }
+    if (!foreground && daemonize() < 0) {
+	log_error("cannot become a daemon: %s", strerror(errno));
+	return (EX_OSERR);
+    }
+    if (*cf->pid_file && write_pid_file(cf->pid_file) < 0)
+	return (EX_CANTCREAT);
+    if (pw != NULL && drop_privileges(pw) < 0)
+	return (EX_NOPERM);
+    if (geteuid() == 0) {
+	log_error("refusing to serve mail as root");
+	return (EX_NOPERM);
+    }
+
+    log_info("starting envfrom-milter %s on %s as uid %ld: %lu rule%s from %s",
+	     VERSION, sock, (long) geteuid(), (unsigned long) cf->rules->nrules,
+	     cf->rules->nrules == 1 ? "" : "s", config_path);
+    current_install(cf);
+    if ((rc = pthread_create(&tid, NULL, signal_thread, &set)) != 0) {
+	log_error("cannot start the signal thread: %s", strerror(rc));
+	return (EX_OSERR);
+    }
+    rc = smfi_main();
+    log_info("stopping");
+    current_install(NULL);
+    if (path)
+	(void) unlink(path);
+    return (rc == MI_SUCCESS ? 0 : EX_SOFTWARE);
+}
+
+/* main - parse the command line and run the chosen mode */
+
+int
+main(int argc, char **argv)
+{
+    char   *rcpts[MAX_RCPTS];
+    size_t  nrcpt = 0;
+    const char *sender = NULL;
+    const char *login = NULL;
+    const char *ip = NULL;
+    const char *listener = NULL;
+    const char *from_header = NULL;
+    const char *socket_opt = NULL;
+    const char *user_opt = NULL;
+    const char *import_path = NULL;
+    int     local = 0;
+    int     verbose = 0;
+    int     foreground = 0;
+    int     check = 0;
+    int     version = 0;
+    int     ch;
+
+    while ((ch = getopt(argc, argv, "a:c:fhH:i:I:l:Lnr:s:t:u:vV")) != -1) {
+	switch (ch) {
+	case 'a':
+	    login = optarg;
+	    break;
+	case 'c':
+	    config_path = optarg;
+	    break;
+	case 'f':
+	    foreground = 1;
+	    break;
+	case 'h':
+	    usage(0);
+	    break;
+	case 'H':
+	    from_header = optarg;
+	    break;
+	case 'i':
+	    ip = optarg;
+	    break;
+	case 'I':
+	    import_path = optarg;
+	    break;
+	case 'l':
+	    listener = optarg;
+	    break;
+	case 'L':
+	    local = 1;
+	    break;
+	case 'n':
+	    check = 1;
+	    break;
+	case 'r':
+	    if (nrcpt == MAX_RCPTS) {
+		fprintf(stderr, "envfrom-milter: at most %d -r options\n", MAX_RCPTS);
+		return (EX_USAGE);
+	    }
+	    rcpts[nrcpt++] = optarg;
+	    break;
+	case 's':
+	    socket_opt = optarg;
+	    break;
+	case 't':
+	    sender = optarg;
+	    break;
+	case 'u':
+	    user_opt = optarg;
+	    break;
+	case 'v':
+	    verbose = 1;
+	    break;
+	case 'V':
+	    version = 1;
+	    break;
+	default:
+	    usage(EX_USAGE);
+	}
+    }
+    if (optind < argc) {
+	fprintf(stderr, "envfrom-milter: unexpected argument \"%s\"\n", argv[optind]);
+	usage(EX_USAGE);
+    }
+    if (check + version + (sender != NULL) + (import_path != NULL) > 1) {
+	fprintf(stderr, "envfrom-milter: -n, -t, -I and -V exclude each other\n");
+	return (EX_USAGE);
+    }
+    if (sender == NULL && (nrcpt || login || ip || listener || local || from_header
+			   || verbose)) {
+	fprintf(stderr, "envfrom-milter: -r, -a, -i, -l, -L, -H and -v go with -t\n");
+	return (EX_USAGE);
+    }
+    if (version)
+	return (print_version());
+    if (check)
+	return (check_config());
+    if (import_path)
+	return (import_table(import_path, stdout, stderr));
+    if (sender)
+	return (dry_run(sender, rcpts, nrcpt, login, ip, listener, local,
+			from_header, verbose));
+    return (run(socket_opt, user_opt, foreground));
+}

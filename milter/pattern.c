@@ -1,0 +1,196 @@
+/*
+ * NAME
+ *	pattern - compiled PCRE2 patterns with Postfix-style negation
+ * SYNOPSIS
+ *	#include "pattern.h"
+ *
+ *	pat = pattern_compile("!^root@", PATTERN_CASELESS, err, sizeof(err));
+ *	res = pattern_test(pat, &limits, match_data, subject, len, &pcre_err);
+ * DESCRIPTION
+ *	A pattern is a PCRE2 regular expression, optionally preceded by "!"
+ *	(as in Postfix's !/pattern/): the condition then holds when the
+ *	expression does NOT match.  Expressions are compiled once, at config
+ *	load, with JIT when the library has it; the compiled code is shared
+ *	read-only by all threads (PCRE2 allows that).  Match data is per call
+ *	site and never shared.
+ *
+ *	$ only matches at the very end of the subject (PCRE2_DOLLAR_ENDONLY),
+ *	so "a@b.example\n" does not match /^.*@b\.example$/.  Subjects are
+ *	bytes (no UTF mode): invalid UTF-8 in a hostile address cannot make a
+ *	match fail with an error, and case folding is ASCII, as in addresses.
+ *
+ *	pattern_test() bounds every match with the ruleset's match and depth
+ *	limits, so a catastrophic expression returns PATTERN_ERROR quickly
+ *	instead of hanging or overflowing a milter thread's stack.  Callers
+ *	treat PATTERN_ERROR as "does not hold", also for negated patterns.
+ * DIAGNOSTICS
+ *	pattern_compile() returns NULL and fills err with "error in regex at
+ *	offset N: message" or "out of memory".
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pattern.h"
+
+struct pattern {
+    pcre2_code *code;
+    char   *source;			/* as written, including any "!" */
+    int     negated;
+    unsigned captures;
+};
+
+/* pattern_limits_init - create the shared match context; -1 when out of memory */
+
+int
+pattern_limits_init(struct pattern_limits *lim, unsigned long match_limit,
+		            unsigned long depth_limit)
+{
+    lim->match_limit = match_limit;
+    lim->depth_limit = depth_limit;
+    if ((lim->mctx = pcre2_match_context_create(NULL)) == NULL)
+	return (-1);
+    pcre2_set_match_limit(lim->mctx, (uint32_t) match_limit);
+    /* pcre2_set_depth_limit appeared in 10.30; the old name still works. */
+#if PCRE2_MAJOR > 10 || (PCRE2_MAJOR == 10 && PCRE2_MINOR >= 30)
+    pcre2_set_depth_limit(lim->mctx, (uint32_t) depth_limit);
+#else
+    pcre2_set_recursion_limit(lim->mctx, (uint32_t) depth_limit);
+#endif
+    return (0);
+}
+
+/* pattern_limits_free - release the shared match context */
+
+void
+pattern_limits_free(struct pattern_limits *lim)
+{
+    if (lim->mctx)
+	pcre2_match_context_free(lim->mctx);
+    lim->mctx = NULL;
+}
+
+/* pattern_compile - compile "[!]regex"; NULL with a message in err on failure */
+
+struct pattern *
+pattern_compile(const char *source, int flags, char *err, size_t errlen)
+{
+    struct pattern *pat;
+    const char *regex = source;
+    uint32_t options = PCRE2_DOLLAR_ENDONLY;
+    uint32_t captures;
+    int     errcode;
+    PCRE2_SIZE erroffset;
+    char    msg[256];
+
+    if ((pat = calloc(1, sizeof(*pat))) == NULL
+	|| (pat->source = strdup(source)) == NULL) {
+	free(pat);
+	snprintf(err, errlen, "out of memory");
+	return (NULL);
+    }
+    if (*regex == '!') {
+	pat->negated = 1;
+	regex++;
+    }
+    if (flags & PATTERN_CASELESS)
+	options |= PCRE2_CASELESS;
+    pat->code = pcre2_compile((PCRE2_SPTR) regex, PCRE2_ZERO_TERMINATED,
+			      options, &errcode, &erroffset, NULL);
+    if (pat->code == NULL) {
+	pcre2_get_error_message(errcode, (PCRE2_UCHAR *) msg, sizeof(msg));
+	/* Offsets count from the start of the string as written. */
+	snprintf(err, errlen, "error in regex at offset %lu: %s",
+		 (unsigned long) erroffset + pat->negated, msg);
+	pattern_free(pat);
+	return (NULL);
+    }
+    /* No JIT (platform or SELinux execmem denial) just means slower matching. */
+    (void) pcre2_jit_compile(pat->code, PCRE2_JIT_COMPLETE);
+    pcre2_pattern_info(pat->code, PCRE2_INFO_CAPTURECOUNT, &captures);
+    pat->captures = pat->negated ? 0 : captures;
+    return (pat);
+}
+
+/* pattern_free - release a compiled pattern (NULL is fine) */
+
+void
+pattern_free(struct pattern *pat)
+{
+    if (pat == NULL)
+	return;
+    if (pat->code)
+	pcre2_code_free(pat->code);
+    free(pat->source);
+    free(pat);
+}
+
+/* pattern_source - the pattern as written in the config */
+
+const char *
+pattern_source(const struct pattern *pat)
+{
+    return (pat->source);
+}
+
+/* pattern_negated - does the pattern start with "!"? */
+
+int
+pattern_negated(const struct pattern *pat)
+{
+    return (pat->negated);
+}
+
+/* pattern_capture_count - groups usable in a rewrite (0 for negated patterns) */
+
+unsigned
+pattern_capture_count(const struct pattern *pat)
+{
+    return (pat->captures);
+}
+
+/* pattern_group_by_name - number of a uniquely named group; -1 unknown, -2 ambiguous */
+
+int
+pattern_group_by_name(const struct pattern *pat, const char *name)
+{
+    int     n;
+
+    if (pat->negated)
+	return (-1);
+    n = pcre2_substring_number_from_name(pat->code, (PCRE2_SPTR) name);
+    if (n == PCRE2_ERROR_NOUNIQUESUBSTRING)
+	return (-2);
+    return (n < 0 ? -1 : n);
+}
+
+/* pattern_test - does the condition hold for subject? */
+
+enum pattern_result
+pattern_test(const struct pattern *pat, const struct pattern_limits *lim,
+	             pcre2_match_data *md, const char *subject, size_t len,
+	             int *pcre_err)
+{
+    int     rc;
+
+    rc = pcre2_match(pat->code, (PCRE2_SPTR) subject, len, 0, 0, md,
+		     lim ? lim->mctx : NULL);
+    if (rc >= 0)
+	return (pat->negated ? PATTERN_FALSE : PATTERN_TRUE);
+    if (rc == PCRE2_ERROR_NOMATCH)
+	return (pat->negated ? PATTERN_TRUE : PATTERN_FALSE);
+    if (pcre_err)
+	*pcre_err = rc;
+    return (PATTERN_ERROR);
+}
+
+/* pattern_strerror - PCRE2's text for a match error code */
+
+const char *
+pattern_strerror(int pcre_err, char *buf, size_t len)
+{
+    if (pcre2_get_error_message(pcre_err, (PCRE2_UCHAR *) buf, len) < 0)
+	snprintf(buf, len, "PCRE2 error %d", pcre_err);
+    return (buf);
+}

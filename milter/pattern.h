@@ -1,0 +1,47 @@
+#ifndef EFM_PATTERN_H
+#define EFM_PATTERN_H
+
+/*
+ * pattern.h - compiled PCRE2 patterns with Postfix-style "!" negation
+ */
+
+#include <stddef.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+struct pattern;
+
+/* Match limits shared by every pattern of one ruleset (read-only while matching). */
+struct pattern_limits {
+    pcre2_match_context *mctx;
+    unsigned long match_limit;
+    unsigned long depth_limit;
+};
+
+/* Outcome of pattern_test(). */
+enum pattern_result {
+    PATTERN_FALSE = 0,		/* the condition does not hold */
+    PATTERN_TRUE = 1,		/* the condition holds */
+    PATTERN_ERROR = -1		/* match/depth limit or other PCRE2 error: treat as not holding */
+};
+
+#define PATTERN_CASELESS	(1 << 0)
+
+int	pattern_limits_init(struct pattern_limits *, unsigned long match_limit,
+			            unsigned long depth_limit);
+void	pattern_limits_free(struct pattern_limits *);
+
+struct pattern *pattern_compile(const char *source, int flags, char *err, size_t errlen);
+void	pattern_free(struct pattern *);
+const char *pattern_source(const struct pattern *);
+int	pattern_negated(const struct pattern *);
+unsigned pattern_capture_count(const struct pattern *);
+int	pattern_group_by_name(const struct pattern *, const char *name);
+
+enum pattern_result pattern_test(const struct pattern *, const struct pattern_limits *,
+				         pcre2_match_data *md, const char *subject,
+				         size_t len, int *pcre_err);
+const char *pattern_strerror(int pcre_err, char *buf, size_t len);
+
+#endif

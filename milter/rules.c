@@ -1,0 +1,435 @@
+/*
+ * NAME
+ *	rules - build the compiled, immutable rule set
+ * SYNOPSIS
+ *	#include "rules.h"
+ *
+ *	rs = ruleset_create(match_limit, depth_limit);
+ *	nerr = ruleset_add(rs, &spec, report, ctx);
+ *	...
+ *	ruleset_free(rs);
+ * DESCRIPTION
+ *	ruleset_add() turns one rule as written (struct rule_spec) into its
+ *	compiled form: every pattern compiled (JIT where available) with the
+ *	rule's case sensitivity, every CIDR parsed, the rewrite template split
+ *	into literal text and capture references.  It checks everything that
+ *	can be checked before mail arrives, and reports each problem through
+ *	the caller's reporter naming the offending option, so that a config
+ *	with several mistakes is reported completely in one run:
+ *
+ *	- a regex that does not compile (offset and PCRE2's message);
+ *	- a bad CIDR;
+ *	- a $N, ${N} or ${name} in rewrite that the sender pattern does not
+ *	  define (Postfix's pcre tables check $N the same way); a negated
+ *	  sender pattern defines no groups;
+ *	- rewrite and keep both or neither given;
+ *	- a rewrite without references whose text is not a usable address.
+ *
+ *	Once built, a rule set is never changed, except for the per-rule hit
+ *	counters (atomic), so any number of milter threads may evaluate it
+ *	concurrently; see eval.c.
+ * DIAGNOSTICS
+ *	ruleset_add() returns the number of errors reported, or -1 when out of
+ *	memory.
+ */
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "rules.h"
+
+/* ruleset_create - an empty rule set with the given PCRE2 limits */
+
+struct ruleset *
+ruleset_create(unsigned long match_limit, unsigned long depth_limit)
+{
+    struct ruleset *rs;
+
+    if ((rs = calloc(1, sizeof(*rs))) == NULL)
+	return (NULL);
+    if (pattern_limits_init(&rs->limits, match_limit, depth_limit) < 0) {
+	free(rs);
+	return (NULL);
+    }
+    return (rs);
+}
+
+/* rule_free - release one rule */
+
+static void
+rule_free(struct rule *r)
+{
+    size_t  i;
+
+    if (r == NULL)
+	return;
+    pattern_free(r->sender);
+    pattern_free(r->auth);
+    pattern_free(r->listener);
+    pattern_free(r->recipient);
+    pattern_free(r->transport);
+    pattern_free(r->nexthop);
+    pattern_free(r->header_from);
+    for (i = 0; i < r->nparts; i++)
+	free(r->rewrite[i].text);
+    free(r->rewrite);
+    free(r->rewrite_src);
+    free(r->client);
+    free(r->original_header);
+    free(r->name);
+    free(r);
+}
+
+/* ruleset_free - release a rule set and everything in it (NULL is fine) */
+
+void
+ruleset_free(struct ruleset *rs)
+{
+    size_t  i;
+
+    if (rs == NULL)
+	return;
+    for (i = 0; i < rs->nrules; i++)
+	rule_free(rs->rules[i]);
+    free(rs->rules);
+    pattern_limits_free(&rs->limits);
+    free(rs);
+}
+
+/* ruleset_find - rule by name, or NULL */
+
+const struct rule *
+ruleset_find(const struct ruleset *rs, const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < rs->nrules; i++)
+	if (strcmp(rs->rules[i]->name, name) == 0)
+	    return (rs->rules[i]);
+    return (NULL);
+}
+
+/* rule_count_hit - count one message decided by this rule */
+
+void
+rule_count_hit(struct rule *r)
+{
+    __atomic_add_fetch(&r->hits, 1, __ATOMIC_RELAXED);
+}
+
+/* rule_hits - messages decided by this rule since it was loaded */
+
+unsigned long
+rule_hits(const struct rule *r)
+{
+    return (__atomic_load_n(&r->hits, __ATOMIC_RELAXED));
+}
+
+/* compile_field - compile one optional pattern; 1 if it failed */
+
+static int
+compile_field(struct pattern **out, const char *src, int flags,
+	              enum rule_field field, const char *label,
+	              rule_error_fn report, void *ctx)
+{
+    char    err[300];
+
+    *out = NULL;
+    if (src == NULL)
+	return (0);
+    if (*src == 0 || (src[0] == '!' && src[1] == 0)) {
+	report(ctx, field, "%s: empty pattern (leave the option out to not test it)", label);
+	return (1);
+    }
+    if ((*out = pattern_compile(src, flags, err, sizeof(err))) == NULL) {
+	report(ctx, field, "%s: %s", label, err);
+	return (1);
+    }
+    return (0);
+}
+
+/* tmpl_append - add one template piece; -1 when out of memory */
+
+static int
+tmpl_append(struct rule *r, int group, const char *text, size_t len)
+{
+    struct tmpl_part *parts;
+    struct tmpl_part *p;
+
+    if (group < 0 && len == 0)
+	return (0);
+    /* Merge adjacent literal text ("$$" splits it). */
+    if (group < 0 && r->nparts > 0 && r->rewrite[r->nparts - 1].group < 0) {
+	p = &r->rewrite[r->nparts - 1];
+	if ((p->text = realloc(p->text, p->len + len + 1)) == NULL)
+	    return (-1);
+	memcpy(p->text + p->len, text, len);
+	p->len += len;
+	p->text[p->len] = 0;
+	return (0);
+    }
+    if ((parts = realloc(r->rewrite, (r->nparts + 1) * sizeof(*parts))) == NULL)
+	return (-1);
+    r->rewrite = parts;
+    p = &parts[r->nparts];
+    p->group = group;
+    p->text = NULL;
+    p->len = len;
+    if (group < 0) {
+	if ((p->text = malloc(len + 1)) == NULL)
+	    return (-1);
+	memcpy(p->text, text, len);
+	p->text[len] = 0;
+    }
+    r->nparts++;
+    return (0);
+}
+
+#define BRACE_OPEN(cp)	((cp)[1] == '{' ? "{" : "")
+#define BRACE_CLOSE(cp)	((cp)[1] == '{' ? "}" : "")
+
+/* parse_template - split rewrite into text and $N/${N}/${name}; errors counted */
+
+static int
+parse_template(struct rule *r, const char *src, rule_error_fn report, void *ctx)
+{
+    const char *cp = src;
+    const char *lit = src;
+    unsigned ngroups = r->sender ? pattern_capture_count(r->sender) : 0;
+    int     errors = 0;
+    int     group;
+    char    name[64];
+    size_t  len;
+
+    while ((cp = strchr(cp, '$')) != NULL) {
+	if (tmpl_append(r, -1, lit, cp - lit) < 0)
+	    return (-1);
+	if (cp[1] == '$') {			/* $$ is a literal $ */
+	    if (tmpl_append(r, -1, "$", 1) < 0)
+		return (-1);
+	    lit = cp += 2;
+	    continue;
+	}
+	if (isdigit((unsigned char) cp[1])) {	/* $N: one digit, as in Postfix */
+	    group = cp[1] - '0';
+	    len = 1;
+	    lit = cp + 2;
+	    snprintf(name, sizeof(name), "%d", group);
+	} else if (cp[1] == '{' && (len = strcspn(cp + 2, "}")) > 0
+		   && cp[2 + len] == '}' && len < sizeof(name)) {
+	    memcpy(name, cp + 2, len);
+	    name[len] = 0;
+	    lit = cp + 3 + len;
+	    if (strspn(name, "0123456789") == len) {
+		group = atoi(name);
+	    } else if (r->sender == NULL) {
+		group = -1;
+	    } else if ((group = pattern_group_by_name(r->sender, name)) == -2) {
+		report(ctx, RF_REWRITE, "rewrite: ${%s}: the sender pattern has more "
+		       "than one group of that name", name);
+		errors++;
+		cp = lit;
+		continue;
+	    }
+	} else {
+	    report(ctx, RF_REWRITE, "rewrite: '$' must be followed by a digit, "
+		   "{name} or another '$' (write $$ for a literal $)");
+	    errors++;
+	    lit = cp += 1;
+	    continue;
+	}
+	if (group < 1 || (unsigned) group > ngroups) {
+	    if (group == 0)
+		report(ctx, RF_REWRITE, "rewrite: $0 is not supported; "
+		       "use a group around the whole pattern");
+	    else if (r->sender == NULL)
+		report(ctx, RF_REWRITE, "rewrite: $%s%s%s used, but the rule has no "
+		       "sender pattern to capture it", BRACE_OPEN(cp), name,
+		       BRACE_CLOSE(cp));
+	    else
+		report(ctx, RF_REWRITE, "rewrite: $%s%s%s is not defined by the sender "
+		       "pattern \"%s\" (it has %u capture group%s)",
+		       BRACE_OPEN(cp), name, BRACE_CLOSE(cp),
+		       pattern_source(r->sender), ngroups, ngroups == 1 ? "" : "s");
+	    errors++;
+	} else if (tmpl_append(r, group, NULL, 0) < 0) {
+	    return (-1);
+	}
+	cp = lit;
+    }
+    if (tmpl_append(r, -1, lit, strlen(lit)) < 0)
+	return (-1);
+    return (errors);
+}
+
+/* header_name_ok - a field name as RFC 5322 allows (printable, no colon) */
+
+static int
+header_name_ok(const char *name)
+{
+    const char *cp;
+
+    if (*name == 0)
+	return (0);
+    for (cp = name; *cp; cp++)
+	if (*cp <= ' ' || *cp >= 0x7f || *cp == ':')
+	    return (0);
+    return (1);
+}
+
+/* ruleset_add - compile one rule and append it; returns the error count or -1 */
+
+int
+ruleset_add(struct ruleset *rs, const struct rule_spec *spec,
+	            rule_error_fn report, void *ctx)
+{
+    struct rule *r;
+    struct rule **rules;
+    int     flags = spec->case_sensitive ? 0 : PATTERN_CASELESS;
+    int     errors = 0;
+    int     n;
+    size_t  i;
+    char    err[300];
+    const char *why;
+
+    if ((r = calloc(1, sizeof(*r))) == NULL || (r->name = strdup(spec->name)) == NULL)
+	goto nomem;
+    r->authenticated = spec->authenticated;
+    r->origin = spec->origin;
+    r->recipient_all = spec->recipient_all;
+    r->null_sender = spec->null_sender;
+    r->keep = spec->keep;
+    r->rewrite_header_from = spec->rewrite_header_from;
+
+    errors += compile_field(&r->sender, spec->sender, flags, RF_SENDER, "sender", report, ctx);
+    errors += compile_field(&r->auth, spec->auth, flags, RF_AUTH, "auth", report, ctx);
+    errors += compile_field(&r->listener, spec->listener, flags, RF_LISTENER, "listener", report, ctx);
+    errors += compile_field(&r->recipient, spec->recipient, flags, RF_RECIPIENT, "recipient", report, ctx);
+    errors += compile_field(&r->transport, spec->transport, flags, RF_TRANSPORT, "transport", report, ctx);
+    errors += compile_field(&r->nexthop, spec->nexthop, flags, RF_NEXTHOP, "nexthop", report, ctx);
+    errors += compile_field(&r->header_from, spec->header_from, flags, RF_HEADER_FROM, "header_from", report, ctx);
+
+    if (spec->nclient > 0) {
+	if ((r->client = calloc(spec->nclient, sizeof(*r->client))) == NULL)
+	    goto nomem;
+	for (i = 0; i < spec->nclient; i++) {
+	    if (cidr_parse(spec->client[i], &r->client[r->nclient], err, sizeof(err)) < 0) {
+		report(ctx, RF_CLIENT, "client: %s", err);
+		errors++;
+	    } else {
+		r->nclient++;
+	    }
+	}
+    }
+
+    if (spec->keep && spec->rewrite) {
+	report(ctx, RF_KEEP, "keep = true and rewrite exclude each other");
+	errors++;
+    } else if (!spec->keep && spec->rewrite == NULL) {
+	report(ctx, RF_RULE, "rule \"%s\": needs rewrite = \"new@sender\" "
+	       "(or keep = true to leave matching mail alone)", spec->name);
+	errors++;
+    }
+    if (spec->keep && (spec->rewrite_header_from || spec->original_header)) {
+	report(ctx, spec->rewrite_header_from ? RF_REWRITE_HEADER_FROM : RF_ORIGINAL_HEADER,
+	       "keep = true rules change nothing; rewrite_header_from and "
+	       "original_header need rewrite");
+	errors++;
+    }
+    if (spec->rewrite) {
+	if ((r->rewrite_src = strdup(spec->rewrite)) == NULL)
+	    goto nomem;
+	if ((n = parse_template(r, spec->rewrite, report, ctx)) < 0)
+	    goto nomem;
+	errors += n;
+	/* A constant rewrite can be checked now rather than per message. */
+	if (n == 0 && (r->nparts == 0 || (r->nparts == 1 && r->rewrite[0].group < 0))
+	    && (why = addr_check_rewrite(r->nparts ? r->rewrite[0].text : "")) != NULL) {
+	    report(ctx, RF_REWRITE, "rewrite: \"%s\" is not a usable envelope sender: %s",
+		   spec->rewrite, why);
+	    errors++;
+	}
+    }
+    if (spec->original_header) {
+	if (!header_name_ok(spec->original_header)) {
+	    report(ctx, RF_ORIGINAL_HEADER, "original_header: \"%s\" is not a valid "
+		   "header name", spec->original_header);
+	    errors++;
+	} else if ((r->original_header = strdup(spec->original_header)) == NULL) {
+	    goto nomem;
+	}
+    }
+
+    if (errors > 0) {
+	rule_free(r);
+	return (errors);
+    }
+    if (rs->nrules == rs->alloc) {
+	size_t  alloc = rs->alloc ? rs->alloc * 2 : 8;
+
+	if ((rules = realloc(rs->rules, alloc * sizeof(*rules))) == NULL)
+	    goto nomem;
+	rs->rules = rules;
+	rs->alloc = alloc;
+    }
+    r->index = rs->nrules;
+    rs->rules[rs->nrules++] = r;
+    if (r->sender && pattern_capture_count(r->sender) > rs->max_captures)
+	rs->max_captures = pattern_capture_count(r->sender);
+    if (r->recipient || r->transport || r->nexthop)
+	rs->needs |= RS_NEED_RCPT;
+    if (r->header_from || r->rewrite_header_from)
+	rs->needs |= RS_NEED_HEADERS;
+    if (r->rewrite_header_from)
+	rs->needs |= RS_ACT_CHGHDRS;
+    if (r->original_header)
+	rs->needs |= RS_ACT_ADDHDRS;
+    return (0);
+
+nomem:
+    rule_free(r);
+    return (-1);
+}
+
+/* rule_substitute - expand the rewrite template with the groups in md; NULL on ENOMEM */
+
+char   *
+rule_substitute(const struct rule *r, const char *subject, pcre2_match_data *md)
+{
+    PCRE2_SIZE *ovec = md ? pcre2_get_ovector_pointer(md) : NULL;
+    uint32_t npairs = md ? pcre2_get_ovector_count(md) : 0;
+    size_t  len = 0;
+    size_t  i;
+    char   *out;
+    char   *op;
+
+    /* Two passes: measure, then copy.  Unset groups expand to nothing. */
+    for (i = 0; i < r->nparts; i++) {
+	const struct tmpl_part *p = &r->rewrite[i];
+
+	if (p->group < 0)
+	    len += p->len;
+	else if ((uint32_t) p->group < npairs && ovec[2 * p->group] != PCRE2_UNSET)
+	    len += ovec[2 * p->group + 1] - ovec[2 * p->group];
+    }
+    if ((out = malloc(len + 1)) == NULL)
+	return (NULL);
+    for (op = out, i = 0; i < r->nparts; i++) {
+	const struct tmpl_part *p = &r->rewrite[i];
+
+	if (p->group < 0) {
+	    memcpy(op, p->text, p->len);
+	    op += p->len;
+	} else if ((uint32_t) p->group < npairs && ovec[2 * p->group] != PCRE2_UNSET) {
+	    memcpy(op, subject + ovec[2 * p->group],
+		   ovec[2 * p->group + 1] - ovec[2 * p->group]);
+	    op += ovec[2 * p->group + 1] - ovec[2 * p->group];
+	}
+    }
+    *op = 0;
+    return (out);
+}
