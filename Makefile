@@ -51,7 +51,6 @@ BIN		= $(BUILD)/envfrom-milter
 UNIT_TESTS	= addr netaddr pattern rules eval config linemap import log
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 TEST_TOOLS	= $(BUILD)/tests/milter-client
-PROTO_TESTS	= $(BUILD)/tests/protocol/test_protocol
 
 .PHONY: all run test check-build test-build install clean deps-build deps-test
 
@@ -74,11 +73,7 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/tap.o $(
 $(BUILD)/tests/milter-client: $(BUILD)/tests/milter-client.o $(BUILD)/tests/miltc.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-$(BUILD)/tests/protocol/test_protocol: $(BUILD)/tests/protocol/test_protocol.o \
-		$(BUILD)/tests/miltc.o $(BUILD)/tests/tap.o $(BUILD)/tests/daemon.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^
-
-test-build: $(BIN) $(UNIT_BINS) $(TEST_TOOLS) $(PROTO_TESTS)
+test-build: $(BIN) $(UNIT_BINS) $(TEST_TOOLS)
 
 deps-build:
 	@sh packaging/deps.sh build

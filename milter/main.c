@@ -516,6 +516,7 @@ run(const char *socket_opt, const char *user_opt, int foreground)
     struct passwd *pw = NULL;
     struct group *gr = NULL;
     static sigset_t set;
+    sigset_t stop_set;
     pthread_t tid;
     const char *sock;
     const char *user;
@@ -554,11 +555,19 @@ run(const char *socket_opt, const char *user_opt, int foreground)
 	return (EX_NOUSER);
     }
 
-    /* Reload and counter signals go to one thread; nothing else must see them. */
+    /*
+     * Reload and counter signals go to our sigwait thread; the stop signals
+     * to libmilter's.  Both wait with sigwait(), which needs the signals
+     * blocked in every thread, including ours, created before smfi_main().
+     */
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGUSR2);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    stop_set = set;
+    sigaddset(&stop_set, SIGHUP);
+    sigaddset(&stop_set, SIGTERM);
+    sigaddset(&stop_set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     if ((rc = path ? prepare_unix_socket(path) : check_inet_port(sock)) != 0)

@@ -1,0 +1,88 @@
+#!/bin/sh
+# tests/run.sh - run every test suite and print one summary line
+#
+# Runs, in order: the unit tests ($BUILD/tests/unit/test_*), then every
+# executable tests/*/*.t script (protocol, cli, e2e, packaging, ...).
+# Each test prints TAP; a whole file may skip with "1..0 # SKIP reason".
+#
+# Environment:
+#   BUILD            build directory (default: build)
+#   ENVFROM_STRICT=1 a skipped test file counts as a failure (CI sets it)
+#   TESTS="glob..."  run only the test files whose path matches one glob
+#
+# Output ends with "N passed, N failed, N skipped" (test points); the exit
+# status is non-zero when anything failed.
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+ENVFROM_BIN=${ENVFROM_BIN:-$BUILD/envfrom-milter}
+MILTER_CLIENT=${MILTER_CLIENT:-$BUILD/tests/milter-client}
+export TOP BUILD ENVFROM_BIN MILTER_CLIENT
+
+passed=0 failed=0 skipped=0 failed_files=""
+out=$(mktemp "${TMPDIR:-/tmp}/envfrom-test.XXXXXX") || exit 70
+trap 'rm -f "$out"' EXIT
+
+selected() {
+	[ -z "$TESTS" ] && return 0
+	for pat in $TESTS; do
+		case $1 in *$pat*) return 0 ;; esac
+	done
+	return 1
+}
+
+run_one() {
+	file=$1
+	name=${file#"$TOP"/}
+	selected "$name" || return 0
+	start=$(date +%s)
+	"$file" >"$out" 2>&1
+	status=$?
+	secs=$(( $(date +%s) - start ))
+	p=$(grep -c '^ok ' "$out")
+	f=$(grep -c '^not ok ' "$out")
+	s=$(grep -c '^ok .*# *SKIP' "$out")
+	p=$((p - s))
+	plan=$(grep -m1 '^1\.\.' "$out")
+	if [ "${plan#1..0}" != "$plan" ] && [ "$p$f" = 00 ]; then
+		reason=$(printf '%s\n' "$plan" | sed -n 's/.*# *SKIP *//p')
+		if [ "$ENVFROM_STRICT" = 1 ]; then
+			echo "FAIL $name: skipped in strict mode: $reason"
+			failed=$((failed + 1))
+			failed_files="$failed_files $name"
+		else
+			echo "skip $name: $reason"
+			skipped=$((skipped + 1))
+		fi
+		return 0
+	fi
+	# The plan must match what ran, and a file without failures must exit 0.
+	ran=$((p + f + s))
+	if [ "${plan#1..}" != "$ran" ] || { [ $status -ne 0 ] && [ $f -eq 0 ]; }; then
+		f=$((f + 1))
+		echo "# $name: plan '$plan', $ran test points ran, exit status $status" >>"$out"
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	if [ $f -gt 0 ]; then
+		echo "FAIL $name ($p ok, $f not ok, ${secs}s)"
+		sed -n '/^not ok /,/^ok /{/^ok /!p}' "$out" | sed 's/^/    /'
+		grep '^# .*: plan ' "$out" | sed 's/^/    /'
+		failed_files="$failed_files $name"
+	else
+		echo "ok   $name ($p ok${s:+, $s skipped}, ${secs}s)"
+	fi
+}
+
+for t in "$BUILD"/tests/unit/test_*; do
+	[ -x "$t" ] && run_one "$t"
+done
+for t in "$TOP"/tests/*/*.t; do
+	[ -x "$t" ] && run_one "$t"
+done
+
+[ -n "$failed_files" ] && echo "failed:$failed_files"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]
