@@ -57,6 +57,8 @@ PROTO_TESTS	= $(BUILD)/tests/protocol/test_protocol
 
 all: $(BIN)
 
+include packaging/rpm/rpm.mk
+
 $(BUILD)/milter/%.o: milter/%.c milter/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -104,6 +106,9 @@ install: $(BIN)
 	[ -e $(DESTDIR)$(SYSCONFDIR)/envfrom-milter.conf ] || \
 	    install -m 0644 conf/envfrom-milter.conf $(DESTDIR)$(SYSCONFDIR)/envfrom-milter.conf
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 man/envfrom-milter.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/envfrom-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/
 
 clean:
 	rm -rf build build-*
