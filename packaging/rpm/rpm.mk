@@ -6,7 +6,8 @@
 #                  spec, so `rpmbuild -ta` works on it)
 #   make rpm       source and binary RPM with `rpmbuild -ta` on that tarball,
 #                  in a private _topdir: $(BUILD)/rpmbuild/{SRPMS,RPMS}
-#   make rpmlint   rpmlint on the spec and on both RPMs
+#   make rpmlint   rpmlint on the spec and on both RPMs, with the EL/Fedora
+#                  conventions of packaging/rpm/rpmlint.toml
 #
 # Outside EL/Fedora (Debian's rpm package, as in CI) rpmbuild gets
 # --nodeps, because the EL build dependencies are not rpm packages there,
@@ -20,6 +21,8 @@ RPM_TOPDIR	= $(abspath $(BUILD))/rpmbuild
 RPMBUILD	?= rpmbuild
 RPMLINT		?= rpmlint
 RPMBUILD_FLAGS	?=
+# The Packager header of RPMs this builds (build systems set it, specs don't).
+RPM_PACKAGER	?= envfrom-milter maintainers (make rpm)
 RPM_IS_EL	= $(shell rpm --eval '%{?systemd_post:yes}' 2>/dev/null)
 RPM_COMPAT	= $(if $(RPM_IS_EL),,--nodeps --load=packaging/rpm/macros.compat)
 
@@ -48,8 +51,9 @@ rpm: dist
 	rm -rf $(RPM_TOPDIR)
 	mkdir -p $(RPM_TOPDIR)
 	$(RPMBUILD) -ta $(RPM_COMPAT) --define '_topdir $(RPM_TOPDIR)' \
+	    --define 'packager $(RPM_PACKAGER)' \
 	    $(RPMBUILD_FLAGS) $(DIST_TARBALL)
 	@ls -1 $(RPM_TOPDIR)/SRPMS/*.src.rpm $(RPM_TOPDIR)/RPMS/*/*.rpm
 
 rpmlint: rpm
-	$(RPMLINT) $(RPM_SPEC) $(RPM_TOPDIR)/SRPMS/*.src.rpm $(RPM_TOPDIR)/RPMS/*/*.rpm
+	$(RPMLINT) -c packaging/rpm/rpmlint.toml $(RPM_SPEC) $(RPM_TOPDIR)/SRPMS/*.src.rpm $(RPM_TOPDIR)/RPMS/*/*.rpm
