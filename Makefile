@@ -56,6 +56,8 @@ TEST_TOOLS	= $(BUILD)/tests/milter-client
 
 all: $(BIN)
 
+include packaging/rpm/rpm.mk
+
 $(BUILD)/milter/%.o: milter/%.c milter/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -99,6 +101,9 @@ install: $(BIN)
 	[ -e $(DESTDIR)$(SYSCONFDIR)/envfrom-milter.conf ] || \
 	    install -m 0644 conf/envfrom-milter.conf $(DESTDIR)$(SYSCONFDIR)/envfrom-milter.conf
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 man/envfrom-milter.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/envfrom-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/
 
 clean:
 	rm -rf build build-*
