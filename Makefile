@@ -43,7 +43,7 @@ LIBS		= $(MILTER_LIBS) $(PCRE2_LIBS) $(CONFUSE_LIBS)
 
 # The deciding code: no libmilter, unit-tested and fuzzed on its own.
 CORE		= log addr netaddr pattern rules eval linemap config import
-DAEMON		= $(CORE) current callbacks nodelay main
+DAEMON		= $(CORE) current callbacks nodelay signals main
 CORE_OBJS	= $(CORE:%=$(BUILD)/milter/%.o)
 DAEMON_OBJS	= $(DAEMON:%=$(BUILD)/milter/%.o)
 BIN		= $(BUILD)/envfrom-milter

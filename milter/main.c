@@ -23,12 +23,13 @@
  *	   and refuse to go on if that user is root;
  *	6. start the signal thread and hand over to smfi_main().
  *
- *	Signals: libmilter owns SIGHUP, SIGTERM and SIGINT (all three stop
- *	it cleanly).  SIGUSR1 reloads the config and SIGUSR2 logs the per-rule
- *	counters; both are blocked before any thread exists and taken by one
- *	sigwait() thread, so a reload never runs inside a signal handler.  A
- *	reload validates the whole new file first; if it fails, the old rules
- *	stay and the errors are logged.
+ *	The stop signals are blocked from step 2 on; one that arrives during
+ *	start-up is taken when the signal thread starts.
+ *
+ *	Signals (signals.c): SIGUSR1 reloads the config, SIGUSR2 logs the
+ *	per-rule counters, SIGTERM, SIGINT and SIGHUP stop the daemon at
+ *	once.  A reload validates the whole new file first; if it fails, the
+ *	old rules stay and the errors are logged.
  * DIAGNOSTICS
  *	Exit status (sysexits): 0 success; 1 -t: the sender is left unchanged;
  *	64 usage; 65 -t: bad sender; 67 unknown user or group; 69 socket in
@@ -41,7 +42,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netdb.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,6 +63,7 @@
 #include "eval.h"
 #include "import.h"
 #include "log.h"
+#include "signals.h"
 
 #ifndef VERSION
 #define VERSION "unknown"
@@ -313,25 +314,6 @@ reload(void)
 	     nrules == 1 ? "" : "s");
 }
 
-/* signal_thread - take SIGUSR1 and SIGUSR2 outside of signal context */
-
-static void *
-signal_thread(void *arg)
-{
-    sigset_t *set = arg;
-    int     sig;
-
-    for (;;) {
-	if (sigwait(set, &sig) != 0)
-	    continue;
-	if (sig == SIGUSR1)
-	    reload();
-	else if (sig == SIGUSR2)
-	    current_log_hits("SIGUSR2");
-    }
-    return (NULL);
-}
-
 /* prepare_unix_socket - refuse a live socket, remove a stale one */
 
 static int
@@ -515,9 +497,6 @@ run(const char *socket_opt, const char *user_opt, int foreground)
     struct config *cf;
     struct passwd *pw = NULL;
     struct group *gr = NULL;
-    static sigset_t set;
-    sigset_t stop_set;
-    pthread_t tid;
     const char *sock;
     const char *user;
     const char *path = NULL;
@@ -555,20 +534,7 @@ run(const char *socket_opt, const char *user_opt, int foreground)
 	return (EX_NOUSER);
     }
 
-    /*
-     * Reload and counter signals go to our sigwait thread; the stop signals
-     * to libmilter's.  Both wait with sigwait(), which needs the signals
-     * blocked in every thread, including ours, created before smfi_main().
-     */
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    stop_set = set;
-    sigaddset(&stop_set, SIGHUP);
-    sigaddset(&stop_set, SIGTERM);
-    sigaddset(&stop_set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    signals_block();
 
     if ((rc = path ? prepare_unix_socket(path) : check_inet_port(sock)) != 0)
 	return (rc);
@@ -611,12 +577,9 @@ run(const char *socket_opt, const char *user_opt, int foreground)
 	     VERSION, sock, (long) geteuid(), (unsigned long) cf->rules->nrules,
 	     cf->rules->nrules == 1 ? "" : "s", config_path);
     current_install(cf);
-    if ((rc = pthread_create(&tid, NULL, signal_thread, &set)) != 0) {
-	log_error("cannot start the signal thread: %s", strerror(rc));
+    if (signals_start(sock, reload) < 0)
 	return (EX_OSERR);
-    }
     rc = smfi_main();
-    log_info("stopping");
     current_install(NULL);
     if (path)
 	(void) unlink(path);

@@ -5,10 +5,13 @@
 # executable tests/*/*.t script (protocol, cli, e2e, packaging, ...).
 # Each test prints TAP; a whole file may skip with "1..0 # SKIP reason".
 #
+# Usage: tests/run.sh [PART...]   only the test files whose path contains
+#        one of the PARTs (e.g. "unit protocol", "packaging/rpm")
+#
 # Environment:
 #   BUILD            build directory (default: build)
-#   ENVFROM_STRICT=1 a skipped test file counts as a failure (CI sets it)
-#   TESTS="glob..."  run only the test files whose path matches one glob
+#   ENVFROM_STRICT=1 a skip (a whole file or one test point) counts as a
+#                    failure: CI sets it, where everything must run
 #
 # Output ends with "N passed, N failed, N skipped" (test points); the exit
 # status is non-zero when anything failed.
@@ -25,12 +28,13 @@ out=$(mktemp "${TMPDIR:-/tmp}/envfrom-test.XXXXXX") || exit 70
 trap 'rm -f "$out"' EXIT
 
 selected() {
-	[ -z "$TESTS" ] && return 0
-	for pat in $TESTS; do
-		case $1 in *$pat*) return 0 ;; esac
+	[ $# -eq 1 ] && [ -z "$parts" ] && return 0
+	for pat in $parts; do
+		case $1 in *"$pat"*) return 0 ;; esac
 	done
 	return 1
 }
+parts="$*"
 
 run_one() {
 	file=$1
@@ -63,13 +67,19 @@ run_one() {
 		f=$((f + 1))
 		echo "# $name: plan '$plan', $ran test points ran, exit status $status" >>"$out"
 	fi
+	if [ "$ENVFROM_STRICT" = 1 ] && [ $s -gt 0 ]; then
+		echo "# $name: $s test point(s) skipped in strict mode" >>"$out"
+		grep '^ok .*# *SKIP' "$out" | sed 's/^ok/not ok/' >>"$out"
+		f=$((f + s))
+		s=0
+	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
 	if [ $f -gt 0 ]; then
 		echo "FAIL $name ($p ok, $f not ok, ${secs}s)"
 		sed -n '/^not ok /,/^ok /{/^ok /!p}' "$out" | sed 's/^/    /'
-		grep '^# .*: plan ' "$out" | sed 's/^/    /'
+		grep -e '^# .*: plan ' -e 'strict mode' "$out" | sed 's/^/    /'
 		failed_files="$failed_files $name"
 	else
 		echo "ok   $name ($p ok${s:+, $s skipped}, ${secs}s)"

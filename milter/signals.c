@@ -1,0 +1,214 @@
+/*
+ * NAME
+ *	signals - one thread takes every signal: reload, counters, stop
+ * SYNOPSIS
+ *	#include "signals.h"
+ *
+ *	signals_block();			before any thread exists
+ *	signals_start(socket_spec, reload);	just before smfi_main()
+ * DESCRIPTION
+ *	SIGUSR1 calls reload(), SIGUSR2 logs the per-rule counters, and
+ *	SIGTERM, SIGINT and SIGHUP stop the daemon.  All of them are blocked
+ *	in every thread and taken by one sigwaitinfo() thread, so nothing
+ *	runs in signal context.
+ *
+ *	Why stopping is ours and not libmilter's: libmilter's smfi_main()
+ *	starts its own sigwait() thread for SIGTERM/SIGINT/SIGHUP, which
+ *	would race ours for each signal, and when it stops the milter its
+ *	listener notices only when its poll() times out, up to 5 seconds
+ *	later.  So this module defines sigwait() for libmilter's thread (the
+ *	program's definition wins over the C library's, as with accept() in
+ *	nodelay.c): it blocks for good and never takes a signal.  On a stop
+ *	signal our thread calls smfi_stop(), which needs a lock the listener
+ *	holds while it polls, and connects to our own socket until the stop
+ *	has taken effect: each connection wakes the listener, which then lets
+ *	go of the lock and, once stopped, leaves.  smfi_main() then returns;
+ *	connections still in progress are dropped, and Postfix applies
+ *	milter_default_action (tempfail) to their messages.
+ * DIAGNOSTICS
+ *	Logged: the signal that stops the daemon.  signals_start() returns
+ *	-1 if the thread cannot be created.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "current.h"
+#include "log.h"
+#include "signals.h"
+
+static sigset_t our_signals;
+static char wake_spec[256];		/* our own listening socket */
+static void (*reload_fn) (void);
+
+int     sigwait(const sigset_t *, int *);
+
+/* sigwait - libmilter's signal thread waits here for good (see DESCRIPTION) */
+
+int
+sigwait(const sigset_t *set, int *sig)
+{
+    sigset_t none;
+
+    (void) set;
+    (void) sig;
+    sigfillset(&none);
+    pthread_sigmask(SIG_BLOCK, &none, NULL);
+    for (;;)
+	pause();
+    return (0);
+}
+
+/* signals_block - block our signals in this thread and every later one */
+
+void
+signals_block(void)
+{
+    sigemptyset(&our_signals);
+    sigaddset(&our_signals, SIGUSR1);
+    sigaddset(&our_signals, SIGUSR2);
+    sigaddset(&our_signals, SIGTERM);
+    sigaddset(&our_signals, SIGINT);
+    sigaddset(&our_signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &our_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* wake_listener - connect once to our own socket so the listener sees the stop */
+
+static void
+wake_listener(void)
+{
+    struct sockaddr_un sun;
+    struct addrinfo hints;
+    struct addrinfo *res = NULL;
+    char    port[16];
+    char    host[128];
+    const char *spec = wake_spec;
+    const char *colon = strchr(spec, ':');
+    const char *at;
+    int     fd = -1;
+
+    if (colon == NULL)
+	return;
+    if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", colon + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0)
+	    (void) connect(fd, (struct sockaddr *) &sun, sizeof(sun));
+    } else {
+	at = strchr(colon, '@');
+	snprintf(port, sizeof(port), "%.*s", (int) (at ? at - colon - 1 : (long) strlen(colon + 1)),
+		 colon + 1);
+	/* A wildcard address is reached through loopback. */
+	if (at == NULL || strcmp(at + 1, "0.0.0.0") == 0 || strcmp(at + 1, "::") == 0
+	    || strcmp(at + 1, "[::]") == 0)
+	    snprintf(host, sizeof(host), "%s", spec[4] == '6' ? "::1" : "127.0.0.1");
+	else
+	    snprintf(host, sizeof(host), "%.*s", (int) strcspn(at + 1 + (at[1] == '['), "]"),
+		     at + 1 + (at[1] == '['));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, port, &hints, &res) == 0
+	    && (fd = socket(res->ai_family, SOCK_STREAM, 0)) >= 0)
+	    (void) connect(fd, res->ai_addr, res->ai_addrlen);
+	if (res)
+	    freeaddrinfo(res);
+    }
+    if (fd >= 0)
+	close(fd);
+}
+
+/* stopper - smfi_stop() waits for a lock the listener holds while it polls */
+
+static void *
+stopper(void *arg)
+{
+    int    *done = arg;
+
+    (void) smfi_stop();
+    __atomic_store_n(done, 1, __ATOMIC_RELEASE);
+    return (NULL);
+}
+
+/* stop_milter - smfi_stop(), with wake-up connections until it has taken effect */
+
+static void
+stop_milter(void)
+{
+    static int done;
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    pthread_t tid;
+    int     i;
+
+    if (pthread_create(&tid, NULL, stopper, &done) != 0) {
+	(void) smfi_stop();			/* slow, but it still stops */
+	return;
+    }
+    pthread_detach(tid);
+    /* Each connection makes the listener's poll() return and drop its lock. */
+    for (i = 0; i < 250 && !__atomic_load_n(&done, __ATOMIC_ACQUIRE); i++) {
+	wake_listener();
+	nanosleep(&ts, NULL);
+    }
+    wake_listener();
+}
+
+/* signal_thread - take our signals one at a time */
+
+static void *
+signal_thread(void *arg)
+{
+    siginfo_t info;
+    int     sig;
+
+    (void) arg;
+    for (;;) {
+	if ((sig = sigwaitinfo(&our_signals, &info)) < 0)
+	    continue;
+	switch (sig) {
+	case SIGUSR1:
+	    reload_fn();
+	    break;
+	case SIGUSR2:
+	    current_log_hits("SIGUSR2");
+	    break;
+	default:
+	    log_info("stopping on signal %d (%s)", sig, sig == SIGTERM ? "SIGTERM"
+		     : sig == SIGINT ? "SIGINT" : "SIGHUP");
+	    stop_milter();
+	    return (NULL);
+	}
+    }
+}
+
+/* signals_start - start the signal thread; -1 on error */
+
+int
+signals_start(const char *socket_spec, void (*reload) (void))
+{
+    pthread_t tid;
+    int     err;
+
+    snprintf(wake_spec, sizeof(wake_spec), "%s", socket_spec);
+    reload_fn = reload;
+    if ((err = pthread_create(&tid, NULL, signal_thread, NULL)) != 0) {
+	log_error("cannot start the signal thread: %s", strerror(err));
+	return (-1);
+    }
+    pthread_detach(tid);
+    return (0);
+}

@@ -1,0 +1,11 @@
+#ifndef EFM_SIGNALS_H
+#define EFM_SIGNALS_H
+
+/*
+ * signals.h - one thread takes every signal: reload, counters, stop
+ */
+
+void	signals_block(void);
+int	signals_start(const char *socket_spec, void (*reload) (void));
+
+#endif
