@@ -48,7 +48,7 @@ CORE_OBJS	= $(CORE:%=$(BUILD)/milter/%.o)
 DAEMON_OBJS	= $(DAEMON:%=$(BUILD)/milter/%.o)
 BIN		= $(BUILD)/envfrom-milter
 
-UNIT_TESTS	= addr netaddr pattern rules eval config linemap import log
+UNIT_TESTS	= addr netaddr pattern eval config linemap import log
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 TEST_TOOLS	= $(BUILD)/tests/milter-client
 
@@ -65,9 +65,10 @@ $(BUILD)/milter/%.o: milter/%.c milter/*.h
 $(BIN): $(DAEMON_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJS) $(LIBS)
 
+# Test tables rely on C's zero-filling of fields left out of an initializer.
 $(BUILD)/tests/%.o: tests/%.c tests/*.h milter/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Imilter -Itests -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Wno-missing-field-initializers -Imilter -Itests -c -o $@ $<
 
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/tap.o $(CORE_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PCRE2_LIBS) $(CONFUSE_LIBS)

@@ -532,6 +532,11 @@ parse(struct load *ld, const char *text, size_t len)
 	cfg_free(c);
 	return (cf);
     }
+    if (ld->msgs->errors > 0) {
+	/* Values libconfuse changed (check_quoting) would only cause more errors. */
+	cfg_free(c);
+	return (cf);
+    }
     read_settings(ld, c, cf);
     if (linemap_duplicates(&ld->lm, duplicate_rule, ld) < 0)
 	ld->nomem = 1;

@@ -106,7 +106,7 @@ test_pattern(const struct eval *e, const struct rule *r, const struct pattern *p
     enum pattern_result res;
 
     if (subject == NULL) {
-	trace(e, "%s \"%s\": no (no %s known)", label, pattern_source(p), label);
+	trace(e, "%s '%s': no (no %s known)", label, pattern_source(p), label);
 	return (0);
     }
     res = pattern_test(p, &e->rs->limits, e->md, subject, strlen(subject), &pcre_err);
@@ -116,11 +116,11 @@ test_pattern(const struct eval *e, const struct rule *r, const struct pattern *p
 		    log_quote(qp, sizeof(qp), pattern_source(p)),
 		    log_quote(qs, sizeof(qs), subject),
 		    pattern_strerror(pcre_err, msg, sizeof(msg)));
-	trace(e, "%s \"%s\" on \"%s\": no (match gave up: %s)", label,
+	trace(e, "%s '%s' on \"%s\": no (match gave up: %s)", label,
 	      pattern_source(p), subject, msg);
 	return (0);
     }
-    trace(e, "%s \"%s\" on \"%s\": %s", label, pattern_source(p), subject,
+    trace(e, "%s '%s' on \"%s\": %s", label, pattern_source(p), subject,
 	  res == PATTERN_TRUE ? "yes" : "no");
     return (res == PATTERN_TRUE);
 }
@@ -152,14 +152,19 @@ test_message(const struct eval *e, const struct rule *r)
 	FAIL();
     if (r->nclient > 0) {
 	int     hit = 0;
+	char    block[64];
 
 	if (env->has_client) {
 	    for (i = 0; i < r->nclient && !hit; i++)
 		hit = cidr_contains(&r->client[i], &env->client);
 	    netaddr_format(&env->client, ip, sizeof(ip));
-	    trace(e, "client %s in the rule's %lu block%s: %s", ip,
-		  (unsigned long) r->nclient, r->nclient == 1 ? "" : "s",
-		  hit ? "yes" : "no");
+	    if (hit) {
+		cidr_format(&r->client[i - 1], block, sizeof(block));
+		trace(e, "client %s in %s: yes", ip, block);
+	    } else {
+		trace(e, "client %s in none of the rule's %lu block%s: no", ip,
+		      (unsigned long) r->nclient, r->nclient == 1 ? "" : "s");
+	    }
 	} else {
 	    trace(e, "client: no (client address unknown)");
 	}
@@ -168,7 +173,7 @@ test_message(const struct eval *e, const struct rule *r)
     }
     if (r->auth) {
 	if (env->auth == NULL || *env->auth == 0) {
-	    trace(e, "auth \"%s\": no (not authenticated)", pattern_source(r->auth));
+	    trace(e, "auth '%s': no (not authenticated)", pattern_source(r->auth));
 	    FAIL();
 	} else if (!test_pattern(e, r, r->auth, "auth", env->auth)) {
 	    FAIL();
@@ -411,59 +416,37 @@ eval_free(struct eval *e)
     free(e);
 }
 
-/* explain_rule - re-test every condition of rule i with tracing on */
+/* eval_explain - print why rule i holds or not (envfrom-milter -t); returns held */
 
-static int
-explain_rule(struct eval *e, size_t i, const struct eval_rcpt *rcpts, size_t nrcpt,
-	             const char *header_from)
+int
+eval_explain(struct eval *e, size_t i, const struct eval_rcpt *rcpts, size_t nrcpt,
+	             const char *header_from, FILE *fp)
 {
     const struct rule *r = e->rs->rules[i];
-    int     held = test_message(e, r);
+    int     held;
     int     hits = 0;
+    int     rcpt_ok;
     size_t  k;
 
+    e->trace = fp;
+    held = test_message(e, r);
     if (HAS_RCPT_COND(r)) {
-	trace(e, "recipients (recipient_mode = %s):", r->recipient_all ? "all" : "any");
 	for (k = 0; k < nrcpt; k++)
 	    hits += test_rcpt(e, r, &rcpts[k]);
-	if (r->recipient_all ? (nrcpt == 0 || hits < (int) nrcpt) : hits == 0)
-	    held = 0;
-	trace(e, "%d of %lu recipient%s matched: %s", hits, (unsigned long) nrcpt,
-	      nrcpt == 1 ? "" : "s", held ? "yes" : "no");
+	rcpt_ok = r->recipient_all ? (nrcpt > 0 && hits == (int) nrcpt) : hits > 0;
+	held &= rcpt_ok;
+	trace(e, "recipients: %d of %lu matched (recipient_mode = %s): %s", hits,
+	      (unsigned long) nrcpt, r->recipient_all ? "all" : "any", rcpt_ok ? "yes" : "no");
     }
     if (HAS_HDR_COND(r)) {
 	if (header_from == NULL) {
-	    trace(e, "header_from \"%s\": no (no usable From: header)",
+	    trace(e, "header_from '%s': no (no usable From: header)",
 		  pattern_source(r->header_from));
 	    held = 0;
 	} else if (!test_pattern(e, r, r->header_from, "header_from", header_from)) {
 	    held = 0;
 	}
     }
+    e->trace = NULL;
     return (held);
-}
-
-/* eval_explain - print why the decision is what it is (envfrom-milter -t) */
-
-void
-eval_explain(struct eval *e, const struct eval_rcpt *rcpts, size_t nrcpt,
-	             const char *header_from, const struct decision *d,
-	             FILE *fp, int verbose)
-{
-    size_t  last = d->rule ? d->rule->index : e->rs->nrules - 1;
-    size_t  i;
-
-    if (e->rs->nrules == 0 || (d->rule == NULL && !verbose))
-	return;
-    for (i = verbose ? 0 : last; i <= last; i++) {
-	const struct rule *r = e->rs->rules[i];
-	int     held;
-
-	fprintf(fp, "rule \"%s\" (#%lu):\n", r->name, (unsigned long) i + 1);
-	e->trace = fp;
-	held = explain_rule(e, i, rcpts, nrcpt, header_from);
-	e->trace = NULL;
-	fprintf(fp, "    => %s\n", d->rule == r ? "held: this rule decides"
-		: held ? "held" : "did not hold");
-    }
 }

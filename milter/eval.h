@@ -51,8 +51,7 @@ const struct rule *eval_settled(const struct eval *, int *settled);
 int	eval_finish(struct eval *, struct decision *);
 void	eval_free(struct eval *);
 void	decision_clear(struct decision *);
-void	eval_explain(struct eval *, const struct eval_rcpt *rcpts, size_t nrcpt,
-		             const char *header_from, const struct decision *,
-		             FILE *fp, int verbose);
+int	eval_explain(struct eval *, size_t rule, const struct eval_rcpt *rcpts,
+		             size_t nrcpt, const char *header_from, FILE *fp);
 
 #endif

@@ -244,42 +244,56 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
     if (eval_finish(e, &d) < 0)
 	return (EX_OSERR);
 
+    /* Line 1: the resulting sender; line 2: the deciding rule; then why. */
     out = addr_external(d.kind == DECISION_REWRITE ? d.sender : sender, 1);
     printf("%s\n", out ? out : "?");
     free(out);
     status = (d.kind == DECISION_REWRITE || d.kind == DECISION_KEEP) ? 0 : 1;
+    if (d.rule != NULL)
+	printf("rule \"%s\" (#%lu): ", d.rule->name, (unsigned long) d.rule->index + 1);
     switch (d.kind) {
     case DECISION_NONE:
 	printf("no rule matched: sender unchanged\n");
 	break;
     case DECISION_KEEP:
-	printf("rule \"%s\" (#%lu) matched: keep: sender unchanged\n", d.rule->name,
-	       (unsigned long) d.rule->index + 1);
+	printf("keep: sender unchanged\n");
 	break;
     case DECISION_INVALID:
-	printf("rule \"%s\" (#%lu) matched, but its rewrite gave \"%s\", which is not "
-	       "a usable sender (%s): sender unchanged\n", d.rule->name,
-	       (unsigned long) d.rule->index + 1, d.sender ? d.sender : "", d.why);
+	printf("its rewrite gave \"%s\", which is not a usable sender (%s): "
+	       "sender unchanged\n", d.sender ? d.sender : "", d.why);
 	break;
     case DECISION_REWRITE:
-	printf("rule \"%s\" (#%lu) matched: sender rewritten\n", d.rule->name,
-	       (unsigned long) d.rule->index + 1);
-	if (d.rule->original_header && strcmp(d.sender, sender) != 0) {
-	    out = addr_external(sender, 1);
-	    printf("header added: %s: %s\n", d.rule->original_header, out ? out : "?");
-	    free(out);
-	}
-	if (d.rule->rewrite_header_from && mb.internal != NULL
-	    && strcmp(mb.internal, d.sender) != 0) {
-	    out = addr_header_replace(from_header, &mb, d.sender);
-	    printf("header changed: From: %s\n", out ? out : "?");
-	    free(out);
-	}
+	printf("sender rewritten\n");
 	break;
     }
-    eval_explain(e, rcpts, nrcpt, mb.internal, &d, stdout, verbose);
-    if (d.kind == DECISION_NONE && !verbose)
+    if (d.rule != NULL)
+	(void) eval_explain(e, d.rule->index, rcpts, nrcpt, mb.internal, stdout);
+    if (d.kind == DECISION_REWRITE && d.rule->original_header
+	&& strcmp(d.sender, sender) != 0) {
+	out = addr_external(sender, 1);
+	printf("    header added: %s: %s\n", d.rule->original_header, out ? out : "?");
+	free(out);
+    }
+    if (d.kind == DECISION_REWRITE && d.rule->rewrite_header_from) {
+	if (mb.internal == NULL) {
+	    printf("    From: header not rewritten: %s\n", from_header ? "unusable" : "none given (-H)");
+	} else if (strcmp(mb.internal, d.sender) != 0) {
+	    out = addr_header_replace(from_header, &mb, d.sender);
+	    printf("    header changed: From: %s\n", out ? out : "?");
+	    free(out);
+	}
+    }
+    if (verbose) {
+	size_t  last = d.rule ? d.rule->index : cf->rules->nrules;
+
+	for (i = 0; i < last; i++) {
+	    printf("rule \"%s\" (#%lu): did not hold\n", cf->rules->rules[i]->name,
+		   (unsigned long) i + 1);
+	    (void) eval_explain(e, i, rcpts, nrcpt, mb.internal, stdout);
+	}
+    } else if (d.kind == DECISION_NONE && cf->rules->nrules > 0) {
 	printf("(use -v to see why each rule did not hold)\n");
+    }
     decision_clear(&d);
     eval_free(e);
     for (i = 0; i < nrcpt; i++)

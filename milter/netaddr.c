@@ -158,3 +158,15 @@ cidr_contains(const struct cidr *block, const struct netaddr *addr)
     mask = (unsigned char) (0xff << (8 - rest));
     return ((block->net.bytes[whole] & mask) == (addr->bytes[whole] & mask));
 }
+
+/* cidr_format - ADDRESS/PREFIX, IPv4 blocks in IPv4 notation */
+
+void
+cidr_format(const struct cidr *block, char *buf, size_t len)
+{
+    char    addr[64];
+    int     v4 = memcmp(block->net.bytes, v4mapped_prefix, 12) == 0 && block->prefix >= 96;
+
+    netaddr_format(&block->net, addr, sizeof(addr));
+    snprintf(buf, len, "%s/%u", addr, v4 ? block->prefix - 96 : block->prefix);
+}

@@ -24,5 +24,6 @@ int	netaddr_from_sockaddr(const struct sockaddr *sa, struct netaddr *addr);
 void	netaddr_format(const struct netaddr *addr, char *buf, size_t len);
 int	cidr_parse(const char *text, struct cidr *block, char *err, size_t errlen);
 int	cidr_contains(const struct cidr *block, const struct netaddr *addr);
+void	cidr_format(const struct cidr *block, char *buf, size_t len);
 
 #endif

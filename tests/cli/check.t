@@ -1,0 +1,57 @@
+#!/bin/sh
+# tests/cli/check.t - envfrom-milter -n on good and bad configs (golden files)
+#
+# For each tests/cli/configs/NAME.conf, NAME.ref holds "exit N" and the
+# exact output of `envfrom-milter -n -c NAME.conf` (stdout and stderr):
+# every error as FILE:LINE: message, in line order, exit 78; warnings do
+# not fail the check.  Plus: a missing file, a world-writable file.
+
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-$TOP/build}
+ENVFROM_BIN=${ENVFROM_BIN:-$BUILD/envfrom-milter}
+. "$TOP/tests/lib.sh"
+[ -x "$ENVFROM_BIN" ] || skip_all "build the daemon first (make)"
+
+cd "$TOP/tests/cli/configs" || exit 1
+refs=$(ls *.ref)
+plan $(($(echo "$refs" | wc -l) + 3))
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/efm-cli.XXXXXX")
+trap 'rm -rf "$tmp"; _lib_cleanup' EXIT
+
+for ref in $refs; do
+	conf=${ref%.ref}.conf
+	"$ENVFROM_BIN" -n -c "$conf" >"$tmp/out" 2>&1
+	{ echo "exit $?"; cat "$tmp/out"; } >"$tmp/got"
+	if diff -u "$ref" "$tmp/got" >"$tmp/diff"; then
+		ok "$conf"
+	else
+		not_ok "$conf" "output differs"
+		sed 's/^/# /' "$tmp/diff"
+	fi
+done
+
+"$ENVFROM_BIN" -n -c "$tmp/missing.conf" >"$tmp/out" 2>&1
+st=$?
+if [ $st = 78 ] && grep -qx "$tmp/missing.conf: cannot open: No such file or directory" "$tmp/out"; then
+	ok "missing config: exit 78 naming the file"
+else
+	not_ok "missing config: exit 78 naming the file" "exit $st: $(cat "$tmp/out")"
+fi
+
+cp ok-example.conf "$tmp/ww.conf"
+chmod 666 "$tmp/ww.conf"
+"$ENVFROM_BIN" -n -c "$tmp/ww.conf" >"$tmp/out" 2>&1
+st=$?
+if [ $st = 0 ] && grep -q "ww.conf: warning: writable by every user" "$tmp/out"; then
+	ok "world-writable config: warning, still loads"
+else
+	not_ok "world-writable config: warning, still loads" "exit $st: $(cat "$tmp/out")"
+fi
+
+"$ENVFROM_BIN" -n -c "$tmp" >"$tmp/out" 2>&1
+st=$?
+if [ $st = 78 ] && grep -q "not a regular file" "$tmp/out"; then
+	ok "a directory as config: exit 78"
+else
+	not_ok "a directory as config: exit 78" "exit $st: $(cat "$tmp/out")"
+fi
