@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "addr.h"
 #include "import.h"
 #include "pattern.h"
 
@@ -354,6 +355,11 @@ do_entry(struct import *im, int line, const char *text)
 	skip_entry(im, line, text, "no result");
 	goto done;
     }
+    if (strcspn(cp, " \t") < rlen) {
+	skip_entry(im, line, text, "white space in the result (in Postfix tables a "
+		   "comment must start its own line)");
+	goto done;
+    }
     res = strndup(cp, rlen);
     if (res == NULL || translate_result(res, &rewrite, &maxref) < 0) {
 	skip_entry(im, line, text, "a $ in the result that is not $N, ${N}, $(N) or $$");
@@ -364,6 +370,10 @@ do_entry(struct import *im, int line, const char *text)
     if (strchr(rewrite.s, '@') == NULL) {
 	skip_entry(im, line, text, "the result is not a complete address (no @domain); "
 		   "envfrom-milter needs one");
+	goto done;
+    }
+    if (maxref == 0 && (why = addr_check_rewrite(rewrite.s)) != NULL) {
+	skip_entry(im, line, text, why);
 	goto done;
     }
     if (maxref > 0 && main_pat.negated) {
