@@ -280,10 +280,26 @@ maximal_backoff_time = 2s
 smtp_connect_timeout = 5s
 delay_warning_time = 0
 EOF
+    pf_settle "$d/etc"
     # No default listener: each test adds its own on its own port.
-    postconf -c "$d/etc" -MX smtp/inet
-    postconf -c "$d/etc" -F '*/*/chroot = n'
+    pf_edit "$d/etc" -MX smtp/inet
+    pf_edit "$d/etc" -F '*/*/chroot = n'
     echo "$d/etc"
+}
+
+# pf_edit DIR POSTCONF-ARGS... - change an instance's main.cf/master.cf
+# with postconf, then date the files back: Postfix programs wait (up to
+# about 2 s) for a main.cf written in the last seconds to settle.
+pf_edit() {
+    local dir=$1
+    shift
+    postconf -c "$dir" "$@" || return 1
+    pf_settle "$dir"
+}
+
+# pf_settle DIR - date main.cf and master.cf one minute back
+pf_settle() {
+    touch -d '-1 min' "$1/main.cf" "$1/master.cf"
 }
 
 # pf_listen DIR PORT [-o name=value ...] - an smtpd on 127.0.0.1:PORT
@@ -292,7 +308,7 @@ pf_listen() {
     shift 2
     entry="127.0.0.1:$port inet n - n - - smtpd"
     [ $# -gt 0 ] && entry="$entry $*"
-    postconf -c "$dir" -M "127.0.0.1:$port/inet=$entry"
+    pf_edit "$dir" -M "127.0.0.1:$port/inet=$entry"
 }
 
 # pf_start DIR - start an instance; errors (which Postfix sends only to a
@@ -383,7 +399,7 @@ EOF
     chmod 600 "$d/sasldb"
     # The account owns exactly its own address, as at OCN.
     echo "$E2E_ACCOUNT $E2E_ACCOUNT" >"$dir/sender_login"
-    postconf -c "$dir" -e \
+    pf_edit "$dir" -e \
 	"smtpd_tls_cert_file = $d/cert.pem" \
 	"smtpd_tls_key_file = $d/key.pem" \
 	"smtpd_tls_security_level = encrypt" \
@@ -440,9 +456,10 @@ home_setup() {
 	echo "# ---- appended from conf/postfix/main.cf.snippet ----"
 	cat "$SNIPPET"
     } >>"$dir/main.cf"
+    pf_settle "$dir"
     if [ -n "$section" ]; then
 	snippet_settings "$section" | while IFS= read -r line; do
-	    postconf -c "$dir" -e "$line"
+	    pf_edit "$dir" -e "$line"
 	done
     fi
     # Overrides: loopback instead of smtp.ocn.ne.jp, test ports and paths.
@@ -456,7 +473,7 @@ home_setup() {
     sasl_passwd_line "$key" >"$dir/sasl_passwd"
     chmod 600 "$dir/sasl_passwd"
     postmap -c "$dir" "hash:$dir/sasl_passwd" || { e2e_why="postmap failed"; return 1; }
-    postconf -c "$dir" -e \
+    pf_edit "$dir" -e \
 	"relayhost = $key" \
 	"smtp_sasl_password_maps = hash:$dir/sasl_passwd" \
 	"smtp_tls_CAfile = $T/ocn/cert.pem" \
@@ -579,8 +596,22 @@ qid_of_msgid() {
 # config, home Postfix with the shipped snippet (and SECTION); 1 on failure
 e2e_setup() {
     local p
-    for p in $P_HOME $P_HOME_BARE $P_OCN $P_OCN_SMTPS $P_SINK $P_MILTER; do
+    for p in $P_HOME $P_HOME_BARE $P_OCN $P_OCN_SMTPS $P_SINK $P_MILTER $P_STUNNEL; do
 	e2e_port_free "$p" || { e2e_why="port $p is in use (set E2E_PORT_BASE)"; return 1; }
     done
-    sink_start && ocn_setup && milter_start && home_setup "${1:-}" && pf_start "$HOME_DIR"
+    sink_start && ocn_setup && milter_start && home_setup "${1:-}" || return 1
+    # A test may change the home instance before it starts.
+    if declare -F home_extra >/dev/null; then
+	home_extra || return 1
+    fi
+    pf_start "$HOME_DIR"
+}
+
+# mbox_msg FILE TOKEN - the message of mbox FILE that holds TOKEN
+mbox_msg() {
+    awk -v tok="$2" '
+	/^From / { if (found) exit; msg = "" }
+	{ msg = msg $0 "\n"; if (index($0, tok)) found = 1 }
+	END { if (found) printf "%s", msg }
+    ' "$1" 2>/dev/null
 }
