@@ -23,11 +23,15 @@
 #  5 envfrom-milter -t with the shipped config predicts what Postfix did:
 #    exit 1 and "sender unchanged" for a local recipient, exit 0 and the OCN
 #    account for a remote one.
-#  6 teardown leaves no process and no open port.
+#  6 migration: with the seed article's sender_canonical_maps lines left in
+#    main.cf, the milter's decision no longer counts: it leaves mail for a
+#    local user alone (no log line), yet the local copy arrives with
+#    Return-Path: <zzzzz@xxx.ocn.ne.jp>, rewritten by the canonical map.
+#  7 teardown leaves no process and no open port.
 
 . "$(dirname "$0")/lib.sh"
 e2e_init 1
-echo "1..6"
+echo "1..7"
 
 home_extra() {
     mkdir -p "$T/home/mail" && chmod 1777 "$T/home/mail"
@@ -35,7 +39,7 @@ home_extra() {
 	'mydestination = $myhostname, home.example, localhost' \
 	"mail_spool_directory = $T/home/mail"
 }
-e2e_setup || { e2e_diag "$e2e_why"; e2e_abort_rest 6 "setup"; }
+e2e_setup || { e2e_diag "$e2e_why"; e2e_abort_rest 7 "setup"; }
 
 ACCT_RE='zzzzz@xxx\.ocn\.ne\.jp'
 MBOX=$T/home/mail/nobody
@@ -138,5 +142,28 @@ case_dry_run() {
     return $rc
 }
 e2e_check "envfrom-milter -t predicts what Postfix did" case_dry_run
+
+# 6 ----------------------------------------------------------------------
+case_canonical_fights() {
+    local tok qid m rc=0
+    # The seed article's lines, left in main.cf next to the milter.
+    printf '/^.*$/ zzzzz@xxx.ocn.ne.jp\n' >"$HOME_DIR/sender_maps"
+    e2e_pf_stop "$HOME_DIR"
+    pf_edit "$HOME_DIR" -e 'local_header_rewrite_clients = permit_mynetworks' \
+	'sender_canonical_classes = envelope_sender' \
+	"sender_canonical_maps = regexp:$HOME_DIR/sender_maps" || return 1
+    pf_start "$HOME_DIR" || return 1
+    tok=$(token canonical)
+    send -f alice@home.example -t nobody@home.example --h-Subject "$tok"
+    qid=$(queue_id)
+    [ -n "$qid" ] || { e2e_why="home did not queue the message: $sent"; return 1; }
+    m=$(local_msg "$tok") || { e2e_why="not delivered to $MBOX"; return 1; }
+    # The milter left the sender alone (local recipient) ...
+    lacks "milter log" "$(cat "$T/milter.log")" "$qid" || rc=1
+    # ... and the canonical map rewrote it anyway.
+    has "local mailbox" "$m" "^Return-Path: <$ACCT_RE>" || rc=1
+    return $rc
+}
+e2e_check "the seed recipe's sender_canonical_maps, if kept, overrides the milter" case_canonical_fights
 
 e2e_finish
