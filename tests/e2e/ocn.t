@@ -4,7 +4,7 @@
 #   swaks / sendmail(1) / raw SMTP
 #     -> "home" Postfix: main.cf + conf/postfix/main.cf.snippet, appended
 #        verbatim (only relayhost, ports and file paths changed)
-#        + envfrom-milter with conf/envfrom-milter-ocn.conf
+#        + envfrom-milter with conf/postfix/envfrom-milter-ocn.conf
 #     -> fake OCN: Postfix with STARTTLS, SASL (sasldb) and
 #        reject_sender_login_mismatch: it refuses any MAIL FROM that is not
 #        the account's address with 553, as OCN does
