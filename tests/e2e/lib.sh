@@ -484,12 +484,19 @@ home_setup() {
     pf_listen "$dir" "$P_HOME_BARE" -o smtpd_milters=
 }
 
-# milter_config FILE - the shipped OCN example config, as the tests run it
+# milter_start [CONFIG] - envfrom-milter in the foreground on P_MILTER,
+# with the shipped OCN config unless told otherwise
 milter_start() {
     local conf=${1:-$OCN_CONF}
     e2e_bg milter "$T/milter.log" "$ENVFROM_BIN" -f -c "$conf" \
 	-s "inet:$P_MILTER@127.0.0.1" -u nobody
     e2e_wait_port "$P_MILTER" || { e2e_why="envfrom-milter did not start: $(cat "$T/milter.log")"; return 1; }
+}
+
+# conf_block NAME FILE - FILE with the commented-out rule block under the
+# "# ==== NAME:" header made active (as the file's comment tells users to)
+conf_block() {
+    sed "/^# ==== $1:/,/^# ==== / s/^#\(rule \|    \|}\)/\1/" "$2"
 }
 
 # send SWAKS-ARGS... - one SMTP transaction to the home Postfix; output in $sent
@@ -587,9 +594,10 @@ wait_for() {
     return 1
 }
 
-# qid_of_msgid NAME MSGID - the queue id cleanup logged for a Message-ID
+# qid_of_msgid NAME MSGID - the queue id of the first message cleanup
+# logged with a Message-ID (a forwarded copy has the same Message-ID)
 qid_of_msgid() {
-    pf_log "$1" | sed -n "s/.*: \([0-9A-F]*\): message-id=<$2>.*/\1/p" | tail -n 1
+    pf_log "$1" | sed -n "s/.*: \([0-9A-F]*\): message-id=<$2>.*/\1/p" | head -n 1
 }
 
 # e2e_setup [SECTION] - sink, fake OCN, envfrom-milter with the shipped OCN
@@ -599,7 +607,8 @@ e2e_setup() {
     for p in $P_HOME $P_HOME_BARE $P_OCN $P_OCN_SMTPS $P_SINK $P_MILTER $P_STUNNEL; do
 	e2e_port_free "$p" || { e2e_why="port $p is in use (set E2E_PORT_BASE)"; return 1; }
     done
-    sink_start && ocn_setup && milter_start && home_setup "${1:-}" || return 1
+    sink_start && ocn_setup && milter_start "${MILTER_CONF:-$OCN_CONF}" &&
+	home_setup "${1:-}" || return 1
     # A test may change the home instance before it starts.
     if declare -F home_extra >/dev/null; then
 	home_extra || return 1

@@ -23,23 +23,40 @@
 #  5 envfrom-milter -t with the shipped config predicts what Postfix did:
 #    exit 1 and "sender unchanged" for a local recipient, exit 0 and the OCN
 #    account for a remote one.
-#  6 migration: with the seed article's sender_canonical_maps lines left in
+#  6 the forwarding pitfall: cron mail to root, which /etc/aliases sends to
+#    an outside address, is a local recipient for the milter (no rewrite
+#    logged); local(8) forwards it with the original sender and the fake OCN
+#    refuses the forwarded copy with 553.
+#  7 the fix shipped in the config: with its "forwarded" block activated
+#    (and the running milter reloaded with SIGUSR1), the same mail is
+#    rewritten on arrival ("rule forwarded" logged) and the forwarded copy
+#    reaches the sink with MAIL FROM:<zzzzz@xxx.ocn.ne.jp>, RCPT TO the
+#    outside address.
+#  8 migration: with the seed article's sender_canonical_maps lines left in
 #    main.cf, the milter's decision no longer counts: it leaves mail for a
 #    local user alone (no log line), yet the local copy arrives with
 #    Return-Path: <zzzzz@xxx.ocn.ne.jp>, rewritten by the canonical map.
-#  7 teardown leaves no process and no open port.
+#  9 teardown leaves no process and no open port.
 
 . "$(dirname "$0")/lib.sh"
 e2e_init 1
-echo "1..7"
+echo "1..9"
 
 home_extra() {
     mkdir -p "$T/home/mail" && chmod 1777 "$T/home/mail"
+    # As on many home servers: root's mail goes to an outside mailbox.
+    echo "root: admin@example.net" >"$HOME_DIR/aliases"
+    postalias -c "$HOME_DIR" "hash:$HOME_DIR/aliases" || return 1
     pf_edit "$HOME_DIR" -e \
 	'mydestination = $myhostname, home.example, localhost' \
-	"mail_spool_directory = $T/home/mail"
+	"mail_spool_directory = $T/home/mail" \
+	"alias_maps = hash:$HOME_DIR/aliases"
 }
-e2e_setup || { e2e_diag "$e2e_why"; e2e_abort_rest 7 "setup"; }
+# The shipped config, copied so that case 7 can activate its "forwarded"
+# block and reload the running milter.
+MILTER_CONF=$T/envfrom-milter.conf
+cp "$OCN_CONF" "$MILTER_CONF"
+e2e_setup || { e2e_diag "$e2e_why"; e2e_abort_rest 9 "setup"; }
 
 ACCT_RE='zzzzz@xxx\.ocn\.ne\.jp'
 MBOX=$T/home/mail/nobody
@@ -144,6 +161,55 @@ case_dry_run() {
 e2e_check "envfrom-milter -t predicts what Postfix did" case_dry_run
 
 # 6 ----------------------------------------------------------------------
+fwd_qid=""
+case_forward_pitfall() {
+    local tok rc=0
+    tok=$(token fwd)
+    printf 'Subject: %s\nMessage-ID: <%s@home-gw.home.example>\n\nlogwatch\n' "$tok" "$tok" |
+	sendmail -C "$HOME_DIR" -f alice@home.example root || { e2e_why="sendmail failed"; return 1; }
+    fwd_qid=$(wait_for "$E2E_WAIT" eval \
+	'[ -n "$(qid_of_msgid home "$tok@home-gw\.home\.example")" ]' &&
+	qid_of_msgid home "$tok@home-gw\.home\.example")
+    if ! wait_for "$E2E_WAIT" eval 'pf_log home | grep -q "orig_to=<root>.*status=bounced"'; then
+	e2e_why="no bounced forward logged
+$(pf_log home | tail -n 8)"
+	return 1
+    fi
+    has "home log" "$(pf_log home)" \
+	"${fwd_qid:-NONE}: to=<root@home-gw\.home\.example>, orig_to=<root>, relay=local, .*forwarded as" || rc=1
+    has "home log" "$(pf_log home | grep 'orig_to=<root>.*status=bounced')" \
+	"to=<admin@example\.net>, .*553 5\.7\.1 <alice@home\.example>: Sender address rejected: not owned by user" || rc=1
+    lacks "milter log" "$(cat "$T/milter.log")" "${fwd_qid:-NONE}" || rc=1
+    return $rc
+}
+e2e_check "mail forwarded by /etc/aliases keeps its sender and OCN refuses it" case_forward_pitfall
+
+# 7 ----------------------------------------------------------------------
+case_forward_rule() {
+    local tok f qid rc=0
+    conf_block forwarded "$OCN_CONF" >"$MILTER_CONF"
+    grep -q '^rule "forwarded"' "$MILTER_CONF" || { e2e_why="no forwarded block in $OCN_CONF"; return 1; }
+    kill -USR1 "$PID_milter"
+    wait_for 5 grep -q "reloaded $MILTER_CONF: 2 rules" "$T/milter.log" ||
+	{ e2e_why="the milter did not reload: $(tail -n 3 "$T/milter.log")"; return 1; }
+    tok=$(token fwd-rule)
+    printf 'Subject: %s\nMessage-ID: <%s@home-gw.home.example>\n\nlogwatch\n' "$tok" "$tok" |
+	sendmail -C "$HOME_DIR" -f alice@home.example root || { e2e_why="sendmail failed"; return 1; }
+    f=$(sink_find "$tok") || {
+	e2e_why="the forwarded copy did not reach the sink
+$(pf_log home | tail -n 8)"
+	return 1
+    }
+    qid=$(qid_of_msgid home "$tok@home-gw\.home\.example")
+    has "sink MAIL FROM" "$(sink_field "$f" X-Mail-Args)" "^<$ACCT_RE>" || rc=1
+    has "sink RCPT TO" "$(sink_field "$f" X-Rcpt-Args)" "^<admin@example\.net>" || rc=1
+    hasf "milter log" "$(cat "$T/milter.log")" \
+	"${qid:-NONE}: rule forwarded: sender <alice@home.example> -> <zzzzz@xxx.ocn.ne.jp>" || rc=1
+    return $rc
+}
+e2e_check "the config's \"forwarded\" block, activated, makes forwarded mail acceptable" case_forward_rule
+
+# 8 ----------------------------------------------------------------------
 case_canonical_fights() {
     local tok qid m rc=0
     # The seed article's lines, left in main.cf next to the milter.
