@@ -42,12 +42,16 @@
 #    UTF-8 message -- and that report goes to the REWRITTEN sender (the OCN
 #    mailbox), headers only (RET=HDRS, as message/global-headers), with
 #    Original-Envelope-Id: X; the OCN hop was "UTF8SMTPSA".
-#  9 teardown leaves no process and no open port.
+#  9 the documents cannot drift from the shipped files: every setting of
+#    main.cf.snippet (and of its 465 blocks) and the OCN rule lines of
+#    envfrom-milter-ocn.conf appear verbatim in README.ja.md and
+#    docs/postfix.md.
+# 10 teardown leaves no process and no open port.
 
 . "$(dirname "$0")/lib.sh"
 e2e_init 0
-echo "1..9"
-e2e_setup || { e2e_diag "$e2e_why"; e2e_abort_rest 9 "setup"; }
+echo "1..10"
+e2e_setup || { e2e_diag "$e2e_why"; e2e_abort_rest 10 "setup"; }
 
 ACCT_RE='zzzzz@xxx\.ocn\.ne\.jp'
 REWRITE_LINE='rule ocn: sender <alice@home.example> -> <zzzzz@xxx.ocn.ne.jp>'
@@ -290,5 +294,32 @@ $(pf_log home | tail -n 10)"
     return $rc
 }
 e2e_check "SMTPUTF8 survives the rewrite; reports go to the rewritten sender" case_smtputf8
+
+# 9 ----------------------------------------------------------------------
+case_docs() {
+    local doc line text rc=0
+    for doc in "$TOP/README.ja.md" "$TOP/docs/postfix.md"; do
+	# Compare lines without their indentation (code blocks in lists).
+	text=$(sed 's/^[[:space:]]*//' "$doc")
+	while IFS= read -r line; do
+	    printf '%s\n' "$text" | grep -qxF -- "$line" || {
+		e2e_why="${e2e_why:+$e2e_why
+}${doc#$TOP/} lacks the snippet line '$line'"
+		rc=1
+	    }
+	done < <(snippet_settings main; snippet_settings 465-postfix3; snippet_settings 465-stunnel)
+	for line in "$(grep -E '^ +recipient = ' "$OCN_CONF" | head -n 1)" \
+	    "$(grep -E '^ +rewrite = ' "$OCN_CONF" | head -n 1)" \
+	    "$(grep -E '^#    recipient = ' "$OCN_CONF" | sed 's/^#//')"; do
+	    printf '%s\n' "$text" | grep -qxF -- "${line#"${line%%[! ]*}"}" || {
+		e2e_why="${e2e_why:+$e2e_why
+}${doc#$TOP/} lacks the OCN config line '$line'"
+		rc=1
+	    }
+	done
+    done
+    return $rc
+}
+e2e_check "README.ja.md and docs/postfix.md show the shipped settings and rules" case_docs
 
 e2e_finish
