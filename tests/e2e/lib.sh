@@ -104,6 +104,9 @@ e2e_init() {
     P_MILTER=$((base + 5))		# envfrom-milter
     P_STUNNEL=$((base + 6))		# stunnel client (Postfix 2.10 465 route)
 
+    # Postfix's own directories and files must be readable by its daemons,
+    # whatever umask the runner has.
+    umask 022
     T=$(mktemp -d /tmp/envfrom-e2e.XXXXXX) || e2e_skip_all "mktemp failed"
     chmod 755 "$T"
     trap e2e_cleanup EXIT
