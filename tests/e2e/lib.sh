@@ -47,7 +47,7 @@ e2e_ok() {
     echo "ok $e2e_n - $*"
 }
 
-# e2e_fail - record a failing case; diagnostics follow on stdin if given
+# e2e_fail - record a failing case (the caller prints any diagnostics)
 e2e_fail() {
     e2e_n=$((e2e_n + 1))
     e2e_failed=$((e2e_failed + 1))
@@ -77,7 +77,7 @@ e2e_init() {
     for tool in postfix postconf postmap postqueue postsuper sendmail smtp-sink \
 	saslpasswd2 swaks openssl script; do
 	command -v "$tool" >/dev/null 2>&1 ||
-	    e2e_skip_all "$tool not found (Debian: apt-get install postfix postfix-pcre sasl2-bin libsasl2-modules swaks openssl)"
+	    e2e_skip_all "$tool not found (Debian: apt-get install postfix sasl2-bin libsasl2-modules swaks openssl)"
     done
     id postfix >/dev/null 2>&1 || e2e_skip_all "no postfix user (Postfix is not installed properly)"
     getent group postdrop >/dev/null 2>&1 || e2e_skip_all "no postdrop group (Postfix is not installed properly)"
@@ -400,7 +400,9 @@ EOF
 	-c "$E2E_ACCOUNT_USER" || { e2e_why="saslpasswd2 failed"; return 1; }
     chown postfix "$d/sasldb"
     chmod 600 "$d/sasldb"
-    # The account owns exactly its own address, as at OCN.
+    # The account owns exactly its own address, as at OCN.  Like OCN, the
+    # fake trusts no client address: mynetworks holds no real client and
+    # relaying needs a SASL login.
     echo "$E2E_ACCOUNT $E2E_ACCOUNT" >"$dir/sender_login"
     pf_edit "$dir" -e \
 	"smtpd_tls_cert_file = $d/cert.pem" \
@@ -450,9 +452,8 @@ sasl_passwd_line() {
 # main.cf as a user does (plus the SECTION block, e.g. a 465 variant), then
 # only what a test must change: the next hop and file paths.
 home_setup() {
-    local section=${1:-} dir d relay key
+    local section=${1:-} dir relay key
     dir=$(pf_new home home-gw.home.example)
-    d=$T/home
     HOME_DIR=$dir
     {
 	echo
