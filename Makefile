@@ -101,7 +101,10 @@ install: $(BIN)
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/envfrom-milter
 	[ -e $(DESTDIR)$(SYSCONFDIR)/envfrom-milter.conf ] || \
 	    install -m 0644 conf/envfrom-milter.conf $(DESTDIR)$(SYSCONFDIR)/envfrom-milter.conf
-	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(DOCDIR)/docs
+	install -m 0644 README.md README.ja.md LICENSE $(DESTDIR)$(DOCDIR)/
+	install -m 0644 conf/postfix/* $(DESTDIR)$(DOCDIR)/postfix/
+	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/envfrom-milter.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/envfrom-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/

@@ -169,6 +169,17 @@ check_config(void)
     return (0);
 }
 
+/* warn_unqualified - -t: the milter never sees a bare name; Postfix adds a domain */
+
+static void
+warn_unqualified(const char *what, const char *addr)
+{
+    if (*addr && strchr(addr, '@') == NULL)
+	fprintf(stderr, "envfrom-milter: note: %s \"%s\" has no @domain; Postfix "
+		"qualifies bare names (%s@$myorigin or @$myhostname) before a milter "
+		"sees them: give the full address\n", what, addr, addr);
+}
+
 /* dry_run - -t: evaluate the rules for one made-up message */
 
 static int
@@ -200,6 +211,7 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
 		why ? why : "out of memory");
 	return (EX_DATAERR);
     }
+    warn_unqualified("sender", sender);
     env.sender = sender;
     env.auth = login;
     env.listener = listener;
@@ -230,6 +242,7 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
 		    why ? why : "out of memory");
 	    return (EX_DATAERR);
 	}
+	warn_unqualified("recipient", internal);
 	rcpts[i].addr = internal;
     }
     if (from_header != NULL && addr_header_mailbox(from_header, &mb, &why) < 0)

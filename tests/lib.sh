@@ -21,7 +21,12 @@ not_ok() {
 # check DESC CMD... : ok when CMD succeeds
 check() {
 	_d=$1; shift
-	if "$@"; then ok "$_d"; else not_ok "$_d" "failed: $*"; fi
+	if _out=$("$@" 2>&1); then
+		ok "$_d"
+	else
+		not_ok "$_d" "failed: $*"
+		printf '%s\n' "$_out" | sed 's/^/# /'
+	fi
 }
 
 _lib_cleanup() {

@@ -88,7 +88,7 @@ e2e_init() {
     ENVFROM_BIN=${ENVFROM_BIN:-$BUILD/envfrom-milter}
     [ -x "$ENVFROM_BIN" ] || e2e_skip_all "$ENVFROM_BIN not built (run make)"
     SNIPPET=$TOP/conf/postfix/main.cf.snippet
-    OCN_CONF=$TOP/conf/postfix/envfrom-milter-ocn.conf
+    OCN_CONF=$TOP/conf/envfrom-milter.conf
     SASL_EXAMPLE=$TOP/conf/postfix/sasl_passwd.example
 
     base=${E2E_PORT_BASE:-20000}

@@ -4,7 +4,7 @@
 #   swaks / sendmail(1) / raw SMTP
 #     -> "home" Postfix: main.cf + conf/postfix/main.cf.snippet, appended
 #        verbatim (only relayhost, ports and file paths changed)
-#        + envfrom-milter with conf/postfix/envfrom-milter-ocn.conf
+#        + envfrom-milter with conf/envfrom-milter.conf
 #     -> fake OCN: Postfix with STARTTLS, SASL (sasldb) and
 #        reject_sender_login_mismatch: it refuses any MAIL FROM that is not
 #        the account's address with 553, as OCN does
@@ -44,7 +44,7 @@
 #    Original-Envelope-Id: X; the OCN hop was "UTF8SMTPSA".
 #  9 the documents cannot drift from the shipped files: every setting of
 #    main.cf.snippet (and of its 465 blocks) and the OCN rule lines of
-#    envfrom-milter-ocn.conf appear verbatim in README.ja.md and
+#    conf/envfrom-milter.conf appear verbatim in README.ja.md and
 #    docs/postfix.md.
 # 10 teardown leaves no process and no open port.
 

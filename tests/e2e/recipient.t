@@ -1,6 +1,6 @@
 #!/bin/bash
 # recipient.t - only mail that leaves is rewritten; local delivery keeps
-# the original sender (the recipient condition of conf/postfix/envfrom-milter-ocn.conf)
+# the original sender (the recipient condition of conf/envfrom-milter.conf)
 #
 # The home Postfix of lib.sh, plus what a home server has: it delivers
 # home.example (and its own name, localhost) itself, with local(8), into
