@@ -10,6 +10,7 @@
  *	negotiate [ACTIONS [STEPS]]	option negotiation (hex; default: all,
  *					as Postfix 3.x offers)
  *	macro STAGE NAME=VALUE...	one macro packet; VALUE may be "quoted"
+ *					(in quotes: \r \n \t \xHH \" \\)
  *	connect HOST FAMILY PORT ADDR	FAMILY is 4, 6, L or U
  *	helo NAME
  *	mail ARG...			ARG may be "quoted"; "" is empty
@@ -89,8 +90,21 @@ split(char *line, char **argv)
 	while (*cp && *cp != ' ' && *cp != '\t') {
 	    if (*cp == '"') {
 		for (cp++; *cp && *cp != '"'; cp++) {
-		    if (*cp == '\\' && cp[1])
+		    if (*cp == '\\' && cp[1]) {
 			cp++;
+			if (*cp == 'r' || *cp == 'n' || *cp == 't') {
+			    *out++ = *cp == 'r' ? '\r' : *cp == 'n' ? '\n' : '\t';
+			    continue;
+			}
+			if (*cp == 'x' && isxdigit((unsigned char) cp[1])
+			    && isxdigit((unsigned char) cp[2])) {
+			    char    hex[3] = {cp[1], cp[2], 0};
+
+			    *out++ = (char) strtol(hex, NULL, 16);
+			    cp += 2;
+			    continue;
+			}
+		    }
 		    *out++ = *cp;
 		}
 		if (*cp == '"')
