@@ -28,6 +28,7 @@ postfix-map:pcre postfix-pcre postfix-pcre
 cmd:saslpasswd2 sasl2-bin cyrus-sasl
 sasl-plugin:plain libsasl2-modules cyrus-sasl-plain
 cmd:swaks swaks swaks
+cmd:stunnel stunnel4 stunnel
 cmd:openssl openssl openssl
 cmd:script bsdutils util-linux
 cmd:git git git
