@@ -18,12 +18,16 @@
  *	MAIL FROM to end of message or abort (current.c).
  *
  *	Negotiation, per connection: the action flags and protocol steps
- *	requested depend on what the rules in force need.  Helo, body, DATA,
- *	unknown commands and end-of-headers are never requested; recipients
- *	only when some rule tests them, headers only when some rule reads or
- *	changes From:.  No stage is marked "no reply": replying to every
- *	command keeps the MTA from queueing small writes behind Nagle's
- *	algorithm on inet sockets.  An MTA that cannot change the sender is
+ *	requested depend on what the rules in force need.  Body, unknown
+ *	commands and end-of-headers are never requested; recipients only
+ *	when some rule tests them, headers only when some rule reads or
+ *	changes From:.  HELO and DATA are requested although nothing is done
+ *	with them: Postfix sends their macro packets whether or not the step
+ *	is wanted, and flushes the DATA one on its own when it hands the
+ *	milter to cleanup; such a lone write, never answered, holds Postfix's
+ *	next packet behind Nagle's algorithm until our delayed ACK (10-45 ms
+ *	per message on inet: loopback).  Answering them costs a few
+ *	microseconds.  No stage is marked "no reply", for the same reason.  An MTA that cannot change the sender is
  *	refused (SMFIS_REJECT at negotiation), so its milter_default_action
  *	applies instead of mail leaving unrewritten unnoticed.
  *
@@ -159,7 +163,8 @@ efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		    "and original_header will be skipped on this connection");
     c->actions = want & f0;
 
-    skip = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH;
+    /* Not NOHELO nor NODATA: see the Nagle note at the top. */
+    skip = SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NOEOH;
     if (!(needs & RS_NEED_RCPT))
 	skip |= SMFIP_NORCPT;
     if (!(needs & RS_NEED_HEADERS))

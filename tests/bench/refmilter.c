@@ -31,8 +31,8 @@
 #include <libmilter/mfapi.h>
 
 static unsigned long want_actions = SMFIF_CHGFROM;
-static unsigned long want_steps = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOBODY
-    | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+static unsigned long want_steps = SMFIP_NORCPT | SMFIP_NOBODY
+    | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOUNKNOWN;
 static char *new_sender;
 
 /* ref_negotiate - ask for what envfrom-milter asks for */
