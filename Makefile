@@ -42,13 +42,13 @@ ALL_LDFLAGS	= $(HARDEN_LDFLAGS) $(LDFLAGS) -pthread
 LIBS		= $(MILTER_LIBS) $(PCRE2_LIBS) $(CONFUSE_LIBS)
 
 # The deciding code: no libmilter, unit-tested and fuzzed on its own.
-CORE		= log addr netaddr pattern rules eval linemap config import
+CORE		= log addr netaddr pattern prefilter rules eval linemap config import
 DAEMON		= $(CORE) current callbacks nodelay signals main
 CORE_OBJS	= $(CORE:%=$(BUILD)/milter/%.o)
 DAEMON_OBJS	= $(DAEMON:%=$(BUILD)/milter/%.o)
 BIN		= $(BUILD)/envfrom-milter
 
-UNIT_TESTS	= addr netaddr pattern eval config linemap import log
+UNIT_TESTS	= addr netaddr pattern prefilter eval config linemap import log
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 TEST_TOOLS	= $(BUILD)/tests/milter-client
 

@@ -62,6 +62,7 @@
 #define ST_DEAD		(1 << 0)	/* a condition failed for good */
 #define ST_RCPT_HIT	(1 << 1)	/* some recipient satisfied the rule */
 #define ST_HDR_HIT	(1 << 2)	/* the From header satisfied the rule */
+#define ST_MAYBE	(1 << 3)	/* the prefilter did not rule the sender out */
 
 struct eval {
     const struct ruleset *rs;
@@ -271,10 +272,15 @@ eval_start(const struct ruleset *rs, const struct eval_env *env)
 	eval_free(e);
 	return (NULL);
     }
+    /* A rule the prefilter indexed but did not mark cannot match the sender. */
+    if (env->sender != NULL)
+	prefilter_mark(rs->prefilter, env->sender, e->state, ST_MAYBE);
     for (i = 0; i < rs->nrules; i++) {
 	const struct rule *r = rs->rules[i];
 
-	if (!test_message(e, r))
+	if (r->prefiltered && env->sender != NULL && !(e->state[i] & ST_MAYBE))
+	    e->state[i] = ST_DEAD;
+	else if (!test_message(e, r))
 	    e->state[i] = ST_DEAD;
 	else if (!HAS_RCPT_COND(r) && !HAS_HDR_COND(r))
 	    break;

@@ -51,7 +51,9 @@ ruleset_create(unsigned long match_limit, unsigned long depth_limit)
 
     if ((rs = calloc(1, sizeof(*rs))) == NULL)
 	return (NULL);
-    if (pattern_limits_init(&rs->limits, match_limit, depth_limit) < 0) {
+    if ((rs->prefilter = prefilter_create()) == NULL
+	|| pattern_limits_init(&rs->limits, match_limit, depth_limit) < 0) {
+	prefilter_free(rs->prefilter);
 	free(rs);
 	return (NULL);
     }
@@ -97,6 +99,7 @@ ruleset_free(struct ruleset *rs)
 	rule_free(rs->rules[i]);
     free(rs->rules);
     pattern_limits_free(&rs->limits);
+    prefilter_free(rs->prefilter);
     free(rs);
 }
 
@@ -375,6 +378,13 @@ ruleset_add(struct ruleset *rs, const struct rule_spec *spec,
 	    goto nomem;
 	rs->rules = rules;
 	rs->alloc = alloc;
+    }
+    /* With thousands of rules, most can be ruled out without PCRE2. */
+    if (r->sender && !pattern_negated(r->sender)
+	&& (r->prefiltered = prefilter_add(rs->prefilter, rs->nrules,
+					   pattern_source(r->sender))) < 0) {
+	r->prefiltered = 0;
+	goto nomem;
     }
     r->index = rs->nrules;
     rs->rules[rs->nrules++] = r;

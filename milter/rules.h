@@ -9,6 +9,7 @@
 
 #include "netaddr.h"
 #include "pattern.h"
+#include "prefilter.h"
 
 /* Where a rule's option came from, so config.c can name the line. */
 enum rule_field {
@@ -73,6 +74,7 @@ struct rule {
     char   *rewrite_src;
     struct tmpl_part *rewrite;
     size_t  nparts;
+    int     prefiltered;		/* the prefilter knows text sender needs */
     unsigned long hits;			/* changed only with __atomic builtins */
 };
 
@@ -87,6 +89,7 @@ struct ruleset {
     size_t  nrules;
     size_t  alloc;
     struct pattern_limits limits;
+    struct prefilter *prefilter;	/* rules whose sender cannot match */
     unsigned max_captures;
     unsigned needs;
 };
