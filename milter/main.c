@@ -41,6 +41,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
@@ -317,6 +320,21 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
     return (status);
 }
 
+/* trim_heap - give back to the system what parsing a config left free */
+
+static void
+trim_heap(void)
+{
+    /*
+     * libconfuse's parse tree and the line map are freed after a load, but
+     * glibc keeps the pages: 45 MiB of 66 for 10,000 rules, for the life
+     * of the daemon.  malloc_trim() exists since glibc 2.0 (EL7 has 2.17).
+     */
+#ifdef __GLIBC__
+    (void) malloc_trim(0);
+#endif
+}
+
 /* reload - SIGUSR1: load the file again; keep the old rules if it fails */
 
 static void
@@ -337,6 +355,7 @@ reload(void)
     log_set_level(cf->log_level);
     nrules = cf->rules->nrules;
     current_install(cf);
+    trim_heap();
     log_info("reloaded %s: %lu rule%s", config_path, (unsigned long) nrules,
 	     nrules == 1 ? "" : "s");
 }
@@ -604,6 +623,7 @@ run(const char *socket_opt, const char *user_opt, int foreground)
 	     VERSION, sock, (long) geteuid(), (unsigned long) cf->rules->nrules,
 	     cf->rules->nrules == 1 ? "" : "s", config_path);
     current_install(cf);
+    trim_heap();
     if (signals_start(sock, reload) < 0)
 	return (EX_OSERR);
     rc = smfi_main();
