@@ -5,8 +5,10 @@
 #        -q   quick: fewer, shorter rounds (to try things out; noisier)
 #
 # 1. Milter level.  tests/bench/milter-load plays Postfix against
-#    envfrom-milter (with conf/envfrom-milter.conf as it is today, and with
-#    the frozen tests/bench/bench.conf) and against tests/bench/refmilter,
+#    envfrom-milter (with conf/envfrom-milter.conf as it is today, with
+#    the frozen tests/bench/bench.conf, and with bench.conf at log_level
+#    warning to show what the info line per message costs; its log goes to
+#    a file, as syslog would take it) and against tests/bench/refmilter,
 #    which negotiates exactly what envfrom-milter negotiates and sends the
 #    same change-sender reply but does no work: the libmilter floor.
 #    unix and inet sockets, concurrency 1 and 32; every reply is checked.
@@ -143,11 +145,11 @@ start_efm() {
 
 # start_ref NAME SOCKET NEGOTIATION EXPECT - the reference milter; sets pid_NAME
 start_ref() {
-	a=$(field "$3" actions) s=$(field "$3" steps)
+	ref_a=$(field "$3" actions) ref_p=$(field "$3" steps)
 	if [ "$4" = none ]; then
-		"$REF" -s "$2" -a "$a" -p "$s" 2>"$tmp/$1.log" &
+		"$REF" -s "$2" -a "$ref_a" -p "$ref_p" 2>"$tmp/$1.log" &
 	else
-		"$REF" -s "$2" -a "$a" -p "$s" -e "$4" 2>"$tmp/$1.log" &
+		"$REF" -s "$2" -a "$ref_a" -p "$ref_p" -e "$4" 2>"$tmp/$1.log" &
 	fi
 	eval "pid_$1=$!"
 	pids="$pids $!"
@@ -168,12 +170,15 @@ expected() {
 
 prepare_conf "$TOP/tests/bench/bench.conf" "$tmp/fixed.conf"
 prepare_conf "$TOP/conf/envfrom-milter.conf" "$tmp/example.conf"
+# bench.conf without the info line per rewritten message: what logging costs.
+sed 's/^log_level = .*/log_level = "warning"/' "$tmp/fixed.conf" >"$tmp/quiet.conf"
+chmod 644 "$tmp/quiet.conf"
 exp_fixed=$(expected "$tmp/fixed.conf") || exit 1
 exp_example=$(expected "$tmp/example.conf") || exit 1
 
 port=22110
 for s in unix inet; do
-	for cf in fixed example; do
+	for cf in fixed example quiet; do
 		if [ $s = unix ]; then
 			sock=unix:$tmp/efm_${cf}_$s.sock
 		else
@@ -187,6 +192,8 @@ for s in unix inet; do
 	done
 	neg_fixed=$("$LOAD" -s "$(eval "echo \$sock_efm_fixed_$s")" -N)
 	neg_example=$("$LOAD" -s "$(eval "echo \$sock_efm_example_$s")" -N)
+	[ "$("$LOAD" -s "$(eval "echo \$sock_efm_quiet_$s")" -N)" = "$neg_fixed" ] ||
+		die "log_level changed the negotiation"
 	# One reference per distinct conversation.
 	for cf in fixed example; do
 		[ $cf = example ] && [ "$neg_example $exp_example" = "$neg_fixed $exp_fixed" ] && continue
@@ -213,7 +220,7 @@ echo "INFO expect_example $exp_example" >>"$res"
 echo "INFO ref_of_example $ref_of_example" >>"$res"
 
 # RSS with 32 connections, each in the middle of a message.
-for d in efm_fixed efm_example ref_fixed ref_example; do
+for d in efm_fixed efm_example efm_quiet ref_fixed ref_example; do
 	sock=$(eval "echo \${sock_${d}_unix:-}")
 	[ -n "$sock" ] || continue
 	pid=$(eval "echo \$pid_${d}_unix")
@@ -235,7 +242,7 @@ milter_run() {
 		"$(field "$out" p99_us) $(field "$out" errors)" >>"$res"
 }
 
-daemons="efm_fixed efm_example ref_fixed"
+daemons="efm_fixed efm_example efm_quiet ref_fixed"
 [ $ref_of_example = ref_example ] && daemons="$daemons ref_example"
 reversed=$(for d in $daemons; do echo "$d"; done | sed -n '1!G;h;$p' | tr '\n' ' ')
 r=1
@@ -252,7 +259,7 @@ while [ $r -le $ROUNDS ]; do
 	done
 	r=$((r + 1))
 done
-for d in efm_fixed efm_example ref_fixed ref_example; do
+for d in efm_fixed efm_example efm_quiet ref_fixed ref_example; do
 	for s in unix inet; do
 		pid=$(eval "echo \${pid_${d}_$s:-}")
 		[ -n "$pid" ] && echo "MEMPEAK $d $s $(kib "$pid" VmHWM)" >>"$res"

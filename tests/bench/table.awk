@@ -25,14 +25,14 @@ function median(v, n,    i, j, t) {
 }
 
 # row - queue one table row
-function row(part, cas, result, other, ratio, target, verdict) {
+function row(part, cas, result, other, ratio, target, vd) {
 	nrows++
 	cell[nrows, 1] = part; cell[nrows, 2] = cas; cell[nrows, 3] = result
 	cell[nrows, 4] = other; cell[nrows, 5] = ratio; cell[nrows, 6] = target
-	cell[nrows, 7] = verdict
-	if (verdict == "PASS")
+	cell[nrows, 7] = vd
+	if (vd == "PASS")
 		npass++
-	else if (verdict != "")
+	else if (vd != "")
 		nfail++
 }
 
@@ -69,11 +69,14 @@ END {
 	row("Part", "Case", "envfrom-milter", "Compared with", "Ratio", "Target", "Verdict")
 
 	# Milter level.
-	split("fixed example", cfs, " ")
-	for (ci = 1; ci <= 2; ci++) {
+	split("fixed example quiet", cfs, " ")
+	cfname["fixed"] = "bench.conf"
+	cfname["example"] = "example config"
+	cfname["quiet"] = "bench.conf, log_level warning"
+	for (ci = 1; ci <= 3; ci++) {
 		cf = cfs[ci]
 		efm = "efm_" cf
-		ref = (cf == "fixed" || info["ref_of_example"] == "ref_fixed") ? "ref_fixed" : "ref_example"
+		ref = (cf != "example" || info["ref_of_example"] == "ref_fixed") ? "ref_fixed" : "ref_example"
 		for (si = 1; si <= 2; si++) {
 			s = si == 1 ? "unix" : "inet"
 			for (cc = 1; cc <= 2; cc++) {
@@ -99,9 +102,12 @@ END {
 				res = sprintf("%.0f tx/s, p50 %s, p99 %s", te, ms(p50e), ms(p99e))
 				if (err[ke] + err[kr] > 0)
 					res = res sprintf(", %d ERRORS (ref %d)", err[ke], err[kr])
-				row("milter", sprintf("%s, %s, c=%d (%s config)", s, s == "unix" ? "unix socket" : "127.0.0.1", c, cf == "fixed" ? "bench.conf" : "example"),
+				# bench.conf at log_level warning shows what logging costs: no target
+				if (cf == "quiet")
+					target = ""
+				row("milter", sprintf("%s, c=%d (%s)", s == "unix" ? "unix socket" : "inet 127.0.0.1", c, cfname[cf]),
 				    res, sprintf("refmilter %.0f tx/s, p99 %s", tr, ms(p99r)),
-				    sprintf("%.3f", ratio), target, verdict(ok))
+				    sprintf("%.3f", ratio), target, target == "" ? "" : verdict(ok))
 			}
 		}
 	}
@@ -154,7 +160,8 @@ END {
 				}
 				if (pbad[k] != "")
 					res = res ", PROBLEM:" pbad[k]
-				if (v ~ /^rf/) {	/* the floor: for comparison, no target */
+				# The floor, for comparison: no target.
+				if (v ~ /^rf/) {
 					target = ""
 					ok = pbad[k] == "" ? -1 : 0
 				}
