@@ -18,16 +18,21 @@
  *	MAIL FROM to end of message or abort (current.c).
  *
  *	Negotiation, per connection: the action flags and protocol steps
- *	requested depend on what the rules in force need.  Body, unknown
- *	commands and end-of-headers are never requested; recipients only
- *	when some rule tests them, headers only when some rule reads or
- *	changes From:.  HELO and DATA are requested although nothing is done
- *	with them: Postfix sends their macro packets whether or not the step
- *	is wanted, and flushes the DATA one on its own when it hands the
- *	milter to cleanup; such a lone write, never answered, holds Postfix's
- *	next packet behind Nagle's algorithm until our delayed ACK (10-45 ms
- *	per message on inet: loopback).  Answering them costs a few
- *	microseconds.  No stage is marked "no reply", for the same reason.  An MTA that cannot change the sender is
+ *	requested depend on what the rules in force need, because every
+ *	step is a round trip that costs Postfix and libmilter more than our
+ *	work does.  Body, unknown commands and end-of-headers are never
+ *	requested; connect only when some rule tests the client, the origin
+ *	or the listener; recipients only when some rule tests them, headers
+ *	only when some rule reads or changes From:.
+ *
+ *	On inet: sockets HELO and DATA are requested too, although nothing is
+ *	done with them: Postfix sends their macro packets whether or not the
+ *	step is wanted, and flushes the DATA one on its own when it hands
+ *	the milter to cleanup; such a lone write, never answered, holds
+ *	Postfix's next packet behind Nagle's algorithm until our delayed ACK
+ *	(10-45 ms per message on loopback).  Unix sockets have no Nagle, so
+ *	there they are skipped.  No stage is marked "no reply", for the same
+ *	reason.  An MTA that cannot change the sender is
  *	refused (SMFIS_REJECT at negotiation), so its milter_default_action
  *	applies instead of mail leaving unrewritten unnoticed.
  *
@@ -61,6 +66,8 @@
 #include "log.h"
 
 #define QID_LEN		64
+
+static int over_tcp;			/* set once before smfi_main() */
 
 struct msg {
     struct snapshot *snap;
@@ -163,8 +170,11 @@ efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		    "and original_header will be skipped on this connection");
     c->actions = want & f0;
 
-    /* Not NOHELO nor NODATA: see the Nagle note at the top. */
     skip = SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NOEOH;
+    if (!over_tcp)			/* see the Nagle note at the top */
+	skip |= SMFIP_NOHELO | SMFIP_NODATA;
+    if (!(needs & RS_NEED_CONNECT))
+	skip |= SMFIP_NOCONNECT;
     if (!(needs & RS_NEED_RCPT))
 	skip |= SMFIP_NORCPT;
     if (!(needs & RS_NEED_HEADERS))
@@ -515,6 +525,14 @@ static struct smfiDesc desc = {
     NULL,				/* DATA command */
     efm_negotiate			/* option negotiation */
 };
+
+/* callbacks_set_tcp - say whether the MTA connects over TCP (before smfi_main) */
+
+void
+callbacks_set_tcp(int tcp)
+{
+    over_tcp = tcp;
+}
 
 /* callbacks_register - hand the callbacks to libmilter; MI_SUCCESS or MI_FAILURE */
 

@@ -6,5 +6,6 @@
  */
 
 int	callbacks_register(void);
+void	callbacks_set_tcp(int);
 
 #endif

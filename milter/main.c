@@ -584,6 +584,8 @@ run(const char *socket_opt, const char *user_opt, int foreground)
 
     if ((rc = path ? prepare_unix_socket(path) : check_inet_port(sock)) != 0)
 	return (rc);
+    /* Steps worth a round trip depend on the transport (callbacks.c). */
+    callbacks_set_tcp(strncmp(sock, "inet", 4) == 0);
     if (smfi_setconn((char *) sock) != MI_SUCCESS || callbacks_register() != MI_SUCCESS) {
 	log_error("libmilter refused the socket %s or the callbacks", sock);
 	return (EX_SOFTWARE);
