@@ -48,7 +48,7 @@ RULES=$BUILD/tests/bench/rules-bench
 if [ "${1:-}" = -q ]; then
 	ROUNDS=2 SECS=0.5 PF_ROUNDS=1 PF_N1=50 PF_N10=150 RULE_SECS=0.3
 else
-	ROUNDS=5 SECS=1 PF_ROUNDS=3 PF_N1=200 PF_N10=600 RULE_SECS=1
+	ROUNDS=5 SECS=1 PF_ROUNDS=5 PF_N1=200 PF_N10=600 RULE_SECS=1
 fi
 SENDER=alice@home.example
 RCPT=bob@example.com
@@ -58,6 +58,7 @@ for f in "$BIN" "$LOAD" "$REF" "$RULES"; do
 	[ -x "$f" ] || { echo "bench: $f missing (make bench-tools)" >&2; exit 1; }
 done
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/efm-bench.XXXXXX") || exit 1
 chmod 755 "$tmp"		# the daemon's user and Postfix must reach sockets here
 res=$tmp/results
@@ -464,7 +465,8 @@ echo "envfrom-milter benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) cores
 	"$(uname -sr), PCRE2 ${pcre:-?}, libmilter ${milter:-?}"
 echo "milter level: $ROUNDS interleaved rounds of ${SECS} s per cell; Postfix level:" \
 	"$PF_ROUNDS rounds of $PF_N1 (1 session) and $PF_N10 (10 sessions) messages;" \
-	"figures are medians, ratios medians of per-round ratios"
+	"figures are medians, ratios medians of per-round ratios; load average" \
+	"$load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo
 awk -f "$TOP/tests/bench/table.awk" "$res"
 if [ -s "$tmp/load-errors" ]; then
