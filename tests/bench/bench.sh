@@ -7,8 +7,9 @@
 # 1. Milter level.  tests/bench/milter-load plays Postfix against
 #    envfrom-milter (with conf/envfrom-milter.conf as it is today, with
 #    the frozen tests/bench/bench.conf, and with bench.conf at log_level
-#    warning to show what the info line per message costs; its log goes to
-#    a file, as syslog would take it) and against tests/bench/refmilter,
+#    warning to show what the info line per message costs; its log goes
+#    through a pipe to a process that files it, as syslog would take it)
+#    and against tests/bench/refmilter,
 #    which negotiates exactly what envfrom-milter negotiates and sends the
 #    same change-sender reply but does no work: the libmilter floor.
 #    unix and inet sockets, concurrency 1 and 32; every reply is checked.
@@ -102,6 +103,9 @@ die() { echo "bench: $*" >&2; exit 1; }
 # kib PID FIELD - a "FIELD: N kB" line of /proc/PID/status
 kib() { sed -n "s/^$2:[^0-9]*\\([0-9]*\\).*/\\1/p" "/proc/$1/status" 2>/dev/null; }
 
+# cpu_ticks PID - user + system CPU time of PID so far, in clock ticks
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 # field LINE KEY - the value of KEY=value in a milter-load/rules-bench line
 field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
@@ -135,10 +139,17 @@ wait_listening() {
 	return 1
 }
 
-# start_efm NAME CONF SOCKET - envfrom-milter in the foreground; sets pid_NAME
+# start_efm NAME CONF SOCKET - envfrom-milter in the foreground; sets pid_NAME.
+# Its log lines go, one write each, through a pipe to a process that files
+# them, as they would go to syslog (a write straight to a file costs more:
+# every one updates the file's times through the journal, under a lock all
+# threads share).
 start_efm() {
+	mkfifo "$tmp/$1.fifo" || die "mkfifo failed"
+	cat "$tmp/$1.fifo" >"$tmp/$1.log" &
+	pids="$pids $!"
 	# shellcheck disable=SC2046
-	"$BIN" -f -c "$2" -s "$3" $(run_as_args) 2>"$tmp/$1.log" &
+	"$BIN" -f -c "$2" -s "$3" $(run_as_args) 2>"$tmp/$1.fifo" &
 	eval "pid_$1=$!"
 	pids="$pids $!"
 	wait_listening "$3" || die "envfrom-milter ($1) did not start: $(cat "$tmp/$1.log")"
@@ -216,6 +227,7 @@ else
 	ref_of_example=ref_fixed
 fi
 echo "INFO negotiation $neg_fixed" >>"$res"
+echo "INFO clk_tck $(getconf CLK_TCK)" >>"$res"
 echo "INFO expect $exp_fixed" >>"$res"
 echo "INFO expect_example $exp_example" >>"$res"
 echo "INFO ref_of_example $ref_of_example" >>"$res"
@@ -236,11 +248,15 @@ milter_run() {
 	*_example) e=$exp_example ;;
 	*) e=$exp_fixed ;;
 	esac
+	run_pid=$(eval "echo \$pid_${1}_$2")
+	cpu0=$(cpu_ticks "$run_pid")
 	out=$("$LOAD" -s "$(eval "echo \$sock_${1}_$2")" -c "$3" -T "$SECS" \
 		-f "<$SENDER>" -i "$CLIENT" -e "$e" 2>>"$tmp/load-errors")
+	cpu1=$(cpu_ticks "$run_pid")
 	[ -n "$out" ] || out="tx=0 errors=1 tps=0 p50_us=0 p99_us=0"
 	echo "M $1 $2 $3 $4 $(field "$out" tps) $(field "$out" p50_us)" \
-		"$(field "$out" p99_us) $(field "$out" errors)" >>"$res"
+		"$(field "$out" p99_us) $(field "$out" errors) $((cpu1 - cpu0))" \
+		"$(field "$out" tx)" >>"$res"
 }
 
 daemons="efm_fixed efm_example efm_quiet ref_fixed"

@@ -1,7 +1,8 @@
 # tests/bench/table.awk - turn bench.sh's raw results into the one table
 #
 # Input: the lines bench.sh writes to its results file:
-#   M NAME SOCK C ROUND TPS P50_US P99_US ERRORS      one milter-load run
+#   M NAME SOCK C ROUND TPS P50_US P99_US ERRORS CPU_TICKS TX
+#       one milter-load run, with the daemon's CPU time during it
 #   P VARIANT SESSIONS ROUND N T0 T1 T2 STATUS        one smtp-source run: T0, T1
 #       (ns) before and after smtp-source, T2 (s) the sink's last message;
 #       STATUS "ok" when every message arrived with the expected sender
@@ -37,6 +38,8 @@ function row(part, cas, result, other, ratio, target, vd) {
 }
 
 function ms(us) { return sprintf("%.3f ms", us / 1000) }
+# cpu_tx - daemon CPU microseconds per transaction of run key k
+function cpu_tx(k) { return ntx[k] ? ticks[k] * 1e6 / (info["clk_tck"] ? info["clk_tck"] : 100) / ntx[k] : -1 }
 function mib(k) { return sprintf("%.1f MiB", k / 1024) }
 function verdict(ok) { return ok ? "PASS" : "FAIL" }
 
@@ -47,6 +50,7 @@ $1 == "M" {
 	nm[k]++
 	tps[k, nm[k]] = $6; p50[k, nm[k]] = $7; p99[k, nm[k]] = $8; err[k] += $9
 	tps_round[k, $5] = $6
+	ticks[k] += $10; ntx[k] += $11
 	rounds[$5] = 1
 }
 $1 == "P" {
@@ -99,14 +103,14 @@ END {
 					ok = ok && p99e <= 1000
 					target = target ", p99 <= 1 ms"
 				}
-				res = sprintf("%.0f tx/s, p50 %s, p99 %s", te, ms(p50e), ms(p99e))
+				res = sprintf("%.0f tx/s, p50 %s, p99 %s, CPU %.0f us/tx", te, ms(p50e), ms(p99e), cpu_tx(ke))
 				if (err[ke] + err[kr] > 0)
 					res = res sprintf(", %d ERRORS (ref %d)", err[ke], err[kr])
 				# bench.conf at log_level warning shows what logging costs: no target
 				if (cf == "quiet")
 					target = ""
 				row("milter", sprintf("%s, c=%d (%s)", s == "unix" ? "unix socket" : "inet 127.0.0.1", c, cfname[cf]),
-				    res, sprintf("refmilter %.0f tx/s, p99 %s", tr, ms(p99r)),
+				    res, sprintf("refmilter %.0f tx/s, p99 %s, CPU %.0f us/tx", tr, ms(p99r), cpu_tx(kr)),
 				    sprintf("%.3f", ratio), target, target == "" ? "" : verdict(ok))
 			}
 		}
