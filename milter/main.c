@@ -41,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
@@ -529,6 +530,7 @@ run(const char *socket_opt, const char *user_opt, int foreground)
     const char *path = NULL;
     char    err[256];
     mode_t  old_umask;
+    char    pid_file[PATH_MAX] = "";
     int     rc;
 
     if ((cf = load(config_path)) == NULL)
@@ -593,6 +595,7 @@ run(const char *socket_opt, const char *user_opt, int foreground)
     }
     if (*cf->pid_file && write_pid_file(cf->pid_file) < 0)
 	return (EX_CANTCREAT);
+    snprintf(pid_file, sizeof(pid_file), "%s", cf->pid_file);
     if (pw != NULL && drop_privileges(pw) < 0)
 	return (EX_NOPERM);
     if (geteuid() == 0) {
@@ -608,8 +611,11 @@ run(const char *socket_opt, const char *user_opt, int foreground)
 	return (EX_OSERR);
     rc = smfi_main();
     current_install(NULL);
+    /* Both may fail after the privilege drop; a stale file is harmless. */
     if (path)
 	(void) unlink(path);
+    if (*pid_file)
+	(void) unlink(pid_file);
     return (rc == MI_SUCCESS ? 0 : EX_SOFTWARE);
 }
 
