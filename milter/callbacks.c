@@ -139,13 +139,14 @@ efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
     (void) f2;
     (void) f3;
-    if ((c = conn_get(ctx)) == NULL)
-	return (SMFIS_REJECT);
+    /* Refuse before allocating: no close callback follows a refusal. */
     if ((f0 & SMFIF_CHGFROM) == 0) {
 	log_error("the MTA cannot change the envelope sender (needs Postfix 2.6 or "
 		  "later with milter_protocol = 6); refusing the connection");
 	return (SMFIS_REJECT);
     }
+    if ((c = conn_get(ctx)) == NULL)
+	return (SMFIS_REJECT);
     if ((snap = current_acquire()) != NULL) {
 	needs = snapshot_config(snap)->rules->needs;
 	current_release(snap);
