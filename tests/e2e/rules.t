@@ -58,24 +58,32 @@
 #    local copy both have the account).
 # 11 ... and holds for two local recipients: both copies keep
 #    Return-Path: <all@home.example>; "kept by rule all-local" logged.
-# 12 negotiation with header and recipient rules: Postfix's milter8_connect
+# 12 one SMTP session, four messages (Postfix keeps the milter connection):
+#    1 hdr@ rewritten with its From: ("A, B") and one original header;
+#    2 accepted at MAIL by the milter (no rule can match), delivered
+#    locally unchanged; 3 hdr@ again, its own From: (C) rewritten, one
+#    original header; an aborted transaction (RSET), then 4 tr@ to a
+#    remote recipient rewritten by "transport", its From: untouched and no
+#    original header: nothing of one message leaks into the next.
+# 13 negotiation with header and recipient rules: Postfix's milter8_connect
 #    events for case 1's session omit SMFIP_NORCPT and SMFIP_NOHDRS; smtpd
 #    sent the RCPT (not "skipping event SMFIC_RCPT") and cleanup, which
 #    takes the milter connection over at DATA, the headers (SMFIC_HEADER
 #    with i=QID).
-# 13 after SIGUSR1 to a config without recipient or header rules, the next
+# 14 after SIGUSR1 to a config without recipient or header rules, the next
 #    session negotiates SMFIP_NORCPT and SMFIP_NOHDRS: Postfix logs
 #    "skipping event SMFIC_RCPT", cleanup sends no header but still the end
 #    of message (SMFIC_BODYEOB), and the message is rewritten (no restart
 #    needed).
-# 14 teardown leaves no process and no open port.
+# 15 teardown leaves no process and no open port.
 
 . "$(dirname "$0")/lib.sh"
 e2e_init 5
 P_SUBM=$((P_HOME + 7))		# home smtpd, milter_macro_daemon_name=submission
 P_AUTH=$((P_HOME + 8))		# home smtpd with SASL
+# shellcheck disable=SC2034 # read by lib.sh
 E2E_EXTRA_PORTS="$P_SUBM $P_AUTH"
-echo "1..14"
+echo "1..15"
 
 ACCT=zzzzz@xxx.ocn.ne.jp
 ACCT_RE='zzzzz@xxx\.ocn\.ne\.jp'
@@ -88,14 +96,14 @@ MILTER_CONF=$T/rules.conf
 sed "s/@P_OCN@/$P_OCN/" >"$MILTER_CONF" <<'EOF'
 log_level = "debug"
 
-# 1, 2, 12
+# 1, 2, 12, 13
 rule "hdr" {
     sender              = '^hdr@home\.example$'
     rewrite             = 'zzzzz@xxx.ocn.ne.jp'
     rewrite_header_from = true
     original_header     = "X-Original-Envelope-From"
 }
-# 3, 4, 6
+# 3, 4, 6, 12
 rule "transport" {
     sender    = '^tr@home\.example$'
     transport = '^(smtp|relay)$'
@@ -173,7 +181,7 @@ EOF
     pf_listen "$HOME_DIR" "$P_AUTH" -o smtpd_sasl_auth_enable=yes \
 	-o smtpd_sasl_path=smtpd -o smtpd_sasl_security_options=noanonymous
 }
-e2e_setup || { e2e_diag "$e2e_why"; e2e_abort_rest 14 "setup"; }
+e2e_setup || { e2e_diag "$e2e_why"; e2e_abort_rest 15 "setup"; }
 
 # --- helpers ------------------------------------------------------------
 
@@ -565,6 +573,74 @@ $(printf '%s\n' "$m" | grep -E '^(From |Return-Path:|Delivered-To:)')"; rc=1; }
 e2e_check "recipient_mode all: two local recipients, the keep rule holds" case_all_local
 
 # 12 ---------------------------------------------------------------------
+case_one_session() {
+    local t out hdrs m rc=0
+    t=$(token session)
+    out=$(smtp_talk "$P_HOME" <<EOF
+EHLO lan-pc.home.example
+MAIL FROM:<hdr@home.example>
+RCPT TO:<bob@example.com>
+DATA
+From: "A, B" <hdr@home.example>
+Subject: $t-1
+
+x
+.
+MAIL FROM:<other@home.example>
+RCPT TO:<nobody@home.example>
+DATA
+Subject: $t-2
+
+x
+.
+MAIL FROM:<hdr@home.example>
+RCPT TO:<bob@example.com>
+DATA
+From: C <hdr@home.example>
+Subject: $t-3
+
+x
+.
+MAIL FROM:<hdr@home.example>
+RCPT TO:<bob@example.com>
+RSET
+MAIL FROM:<tr@home.example>
+RCPT TO:<bob@example.com>
+DATA
+From: <tr@home.example>
+Subject: $t-4
+
+x
+.
+QUIT
+EOF
+)
+    [ "$(printf '%s\n' "$out" | grep -c '^<- 250 2\.0\.0 Ok: queued as')" = 4 ] ||
+	{ why "expected 4 messages queued:
+$out"; return 1; }
+    arrived "$t-1" || return 1
+    hdrs=$(sed '/^\r\{0,1\}$/q' "$f" | tr -d '\r')
+    hasf "message 1" "$hdrs" 'From: "A, B" <zzzzz@xxx.ocn.ne.jp>' || rc=1
+    [ "$(printf '%s\n' "$hdrs" | grep -c '^X-Original-Envelope-From:')" = 1 ] ||
+	{ why "message 1: expected one X-Original-Envelope-From"; rc=1; }
+    m=$(local_msgs "$t-2" 1) || return 1
+    has "message 2 (local)" "$m" "^Return-Path: <other@home\.example>" || rc=1
+    hasf "milter log" "$(cat "$T/milter.log")" "sender <other@home.example>: no rule can match" || rc=1
+    arrived "$t-3" || return 1
+    hdrs=$(sed '/^\r\{0,1\}$/q' "$f" | tr -d '\r')
+    hasf "message 3" "$hdrs" "From: C <$ACCT>" || rc=1
+    [ "$(printf '%s\n' "$hdrs" | grep -c '^X-Original-Envelope-From:')" = 1 ] ||
+	{ why "message 3: expected one X-Original-Envelope-From"; rc=1; }
+    arrived "$t-4" || return 1
+    hdrs=$(sed '/^\r\{0,1\}$/q' "$f" | tr -d '\r')
+    hasf "message 4" "$hdrs" "From: <tr@home.example>" || rc=1
+    lacks "message 4" "$hdrs" "^X-Original-Envelope-From:" || rc=1
+    return $rc
+}
+e2e_check "one SMTP session, four messages: each decided and changed on its own" \
+    case_one_session
+
+# 13 ---------------------------------------------------------------------
 case_negotiate_full() {
     local log rc=0
     [ -n "$hdr_qid" ] || { e2e_why="case 1 queued nothing"; return 1; }
@@ -584,7 +660,7 @@ case_negotiate_full() {
 }
 e2e_check "with recipient and header rules Postfix sends RCPT and headers" case_negotiate_full
 
-# 13 ---------------------------------------------------------------------
+# 14 ---------------------------------------------------------------------
 case_negotiate_minimal() {
     local tok mark log rc=0
     cat >"$MILTER_CONF" <<'EOF'
