@@ -150,13 +150,14 @@ efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
     (void) f2;
     (void) f3;
-    if ((c = conn_get(ctx)) == NULL)
-	return (SMFIS_REJECT);
+    /* Refuse before allocating: no close callback follows a refusal. */
     if ((f0 & SMFIF_CHGFROM) == 0) {
 	log_error("the MTA cannot change the envelope sender (needs Postfix 2.6 or "
 		  "later with milter_protocol = 6); refusing the connection");
 	return (SMFIS_REJECT);
     }
+    if ((c = conn_get(ctx)) == NULL)
+	return (SMFIS_REJECT);
     if ((snap = current_acquire()) != NULL) {
 	needs = snapshot_config(snap)->rules->needs;
 	current_release(snap);
@@ -210,6 +211,17 @@ efm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
     if ((listener = smfi_getsymval(ctx, "{daemon_name}")) != NULL
 	&& (c->listener = strdup(listener)) == NULL)
 	return (SMFIS_TEMPFAIL);
+    if (log_enabled(LOG_LVL_DEBUG)) {
+	char    qh[LOG_QUOTE_BUF];
+	char    ql[LOG_QUOTE_BUF];
+	char    ip[64] = "unknown";
+
+	if (c->has_client)
+	    netaddr_format(&c->client, ip, sizeof(ip));
+	log_debug("connect from %s [%s]%s, listener %s", log_quote(qh, sizeof(qh), hostname),
+		  ip, c->local ? " (local submission: port 0)" : "",
+		  log_quote(ql, sizeof(ql), c->listener));
+    }
     return (SMFIS_CONTINUE);
 }
 
@@ -299,6 +311,15 @@ efm_envrcpt(SMFICTX *ctx, char **argv)
     rc.addr = rcpt;
     rc.mailer = smfi_getsymval(ctx, "{rcpt_mailer}");
     rc.host = smfi_getsymval(ctx, "{rcpt_host}");
+    if (log_enabled(LOG_LVL_DEBUG)) {
+	char    qa[LOG_QUOTE_BUF];
+	char    qm[LOG_QUOTE_BUF];
+	char    qn[LOG_QUOTE_BUF];
+
+	log_debug("%s: recipient %s, transport %s, nexthop %s", c->msg.qid,
+		  log_quote(qa, sizeof(qa), argv[0]), log_quote(qm, sizeof(qm), rc.mailer),
+		  log_quote(qn, sizeof(qn), rc.host));
+    }
     (void) eval_rcpt(c->msg.eval, &rc);
     free(rcpt);
     return (SMFIS_CONTINUE);

@@ -41,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -548,6 +549,9 @@ run(const char *socket_opt, const char *user_opt, int foreground)
     const char *path = NULL;
     char    err[256];
     mode_t  old_umask;
+    char    pid_file[PATH_MAX] = "";
+    char    socket_path[PATH_MAX];
+    char    sock_copy[PATH_MAX + 16];
     int     rc;
 
     if ((cf = load(config_path)) == NULL)
@@ -614,6 +618,12 @@ run(const char *socket_opt, const char *user_opt, int foreground)
     }
     if (*cf->pid_file && write_pid_file(cf->pid_file) < 0)
 	return (EX_CANTCREAT);
+    /* cf goes to current.c, which frees it at the next reload: keep copies. */
+    snprintf(pid_file, sizeof(pid_file), "%s", cf->pid_file);
+    if (path) {
+	snprintf(socket_path, sizeof(socket_path), "%s", path);
+	path = socket_path;
+    }
     if (pw != NULL && drop_privileges(pw) < 0)
 	return (EX_NOPERM);
     if (geteuid() == 0) {
@@ -624,14 +634,19 @@ run(const char *socket_opt, const char *user_opt, int foreground)
     log_info("starting envfrom-milter %s on %s as uid %ld: %lu rule%s from %s",
 	     VERSION, sock, (long) geteuid(), (unsigned long) cf->rules->nrules,
 	     cf->rules->nrules == 1 ? "" : "s", config_path);
+    snprintf(sock_copy, sizeof(sock_copy), "%s", sock);
+    sock = sock_copy;
     current_install(cf);
     trim_heap();
     if (signals_start(sock, reload) < 0)
 	return (EX_OSERR);
     rc = smfi_main();
     current_install(NULL);
+    /* Both may fail after the privilege drop; a stale file is harmless. */
     if (path)
 	(void) unlink(path);
+    if (*pid_file)
+	(void) unlink(pid_file);
     return (rc == MI_SUCCESS ? 0 : EX_SOFTWARE);
 }
 

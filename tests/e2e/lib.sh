@@ -11,7 +11,9 @@
 # runs on exit and on signals, also when a case fails half-way.
 #
 # Ports: 127.0.0.1, E2E_PORT_BASE (default 20000) + 20 * SLOT + n, where each
-# .t file has its own SLOT, so the files can run in parallel.
+# .t file has its own SLOT, so the files can run in parallel.  n = 0..6 are
+# named below; a file that listens on more of its slot's ports lists them in
+# E2E_EXTRA_PORTS (checked free before setup and closed after teardown).
 #
 # TAP: e2e_ok/e2e_fail print "ok N - ..." / "not ok N - ..." with "# "
 # diagnostics; e2e_skip_all prints "1..0 # SKIP reason" and exits 0.
@@ -201,7 +203,8 @@ e2e_leftovers() {
     for dir in "$T"/*/etc; do
 	[ -d "$dir" ] && e2e_instance_pids "$dir" | sed "s|^|process of $dir: |"
     done
-    for p in $P_HOME $P_HOME_BARE $P_OCN $P_OCN_SMTPS $P_SINK $P_MILTER $P_STUNNEL; do
+    for p in $P_HOME $P_HOME_BARE $P_OCN $P_OCN_SMTPS $P_SINK $P_MILTER $P_STUNNEL \
+	${E2E_EXTRA_PORTS:-}; do
 	e2e_port_free "$p" || echo "port $p still open"
     done
 }
@@ -608,7 +611,8 @@ qid_of_msgid() {
 # config, home Postfix with the shipped snippet (and SECTION); 1 on failure
 e2e_setup() {
     local p
-    for p in $P_HOME $P_HOME_BARE $P_OCN $P_OCN_SMTPS $P_SINK $P_MILTER $P_STUNNEL; do
+    for p in $P_HOME $P_HOME_BARE $P_OCN $P_OCN_SMTPS $P_SINK $P_MILTER $P_STUNNEL \
+	${E2E_EXTRA_PORTS:-}; do
 	e2e_port_free "$p" || { e2e_why="port $p is in use (set E2E_PORT_BASE)"; return 1; }
     done
     sink_start && ocn_setup && milter_start "${MILTER_CONF:-$OCN_CONF}" &&
