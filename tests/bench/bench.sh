@@ -49,7 +49,7 @@ RULES=$BUILD/tests/bench/rules-bench
 if [ "${1:-}" = -q ]; then
 	ROUNDS=2 SECS=0.5 PF_ROUNDS=1 PF_N1=50 PF_N10=150 RULE_SECS=0.3
 else
-	ROUNDS=5 SECS=1 PF_ROUNDS=5 PF_N1=200 PF_N10=600 RULE_SECS=1
+	ROUNDS=10 SECS=0.5 PF_ROUNDS=5 PF_N1=200 PF_N10=600 RULE_SECS=1
 fi
 SENDER=alice@home.example
 RCPT=bob@example.com
