@@ -30,6 +30,7 @@ sasl-plugin:plain libsasl2-modules cyrus-sasl-plain
 cmd:swaks swaks swaks
 cmd:stunnel stunnel4 stunnel
 cmd:openssl openssl openssl
+cmd:ss iproute2 iproute
 cmd:script bsdutils util-linux
 cmd:git git git
 cmd:rpmbuild rpm rpm-build
