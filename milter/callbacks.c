@@ -128,11 +128,100 @@ update_qid(SMFICTX *ctx, struct msg *m)
 {
     const char *qid = smfi_getsymval(ctx, "i");
 
+    /* Quote only what changed: this runs at MAIL, each RCPT and end of message. */
     if (qid != NULL && *qid != 0) {
-	log_quote(m->qid, sizeof(m->qid), qid);
+	if (strcmp(qid, m->qid) != 0)
+	    log_quote(m->qid, sizeof(m->qid), qid);
     } else if (m->qid[0] == 0) {
 	strcpy(m->qid, "NOQUEUE");
     }
+}
+
+/*
+ * The note_* functions log lines with untrusted text quoted.  They hold the
+ * quoting buffers, kept out of the callbacks' own stack frames (noinline):
+ * libmilter keeps starting new threads, and every stack page a callback
+ * reaches is a page fault in each of them.
+ */
+#define COLD	__attribute__((noinline))
+
+/* note_connect - debug: who connected, and on which listener */
+
+static COLD void
+note_connect(const struct conn *c, const char *hostname)
+{
+    char    qh[LOG_QUOTE_BUF];
+    char    ql[LOG_QUOTE_BUF];
+    char    ip[64] = "unknown";
+
+    if (c->has_client)
+	netaddr_format(&c->client, ip, sizeof(ip));
+    log_debug("connect from %s [%s]%s, listener %s", log_quote(qh, sizeof(qh), hostname),
+	      ip, c->local ? " (local submission: port 0)" : "",
+	      log_quote(ql, sizeof(ql), c->listener));
+}
+
+/* note_sender - a sender (as given) and what is wrong with it */
+
+static COLD void
+note_sender(enum log_level level, const char *qid, const char *arg, const char *why,
+	            const char *outcome)
+{
+    char    q[LOG_QUOTE_BUF];
+
+    log_msg(level, "%s: sender %s: %s%s", qid, log_quote(q, sizeof(q), arg), why, outcome);
+}
+
+/* note_decision - debug: a sender and what the rules decided */
+
+static COLD void
+note_decision(const char *qid, const char *sender, const char *what, const char *rule)
+{
+    char    q[LOG_QUOTE_BUF];
+
+    log_debug("%s: sender <%s>: %s%s", qid, log_quote(q, sizeof(q), sender), what, rule);
+}
+
+/* note_rcpt - debug: a recipient and Postfix's routing for it */
+
+static COLD void
+note_rcpt(const char *qid, const char *arg, const char *mailer, const char *host)
+{
+    char    qa[LOG_QUOTE_BUF];
+    char    qm[LOG_QUOTE_BUF];
+    char    qn[LOG_QUOTE_BUF];
+
+    log_debug("%s: recipient %s, transport %s, nexthop %s", qid,
+	      log_quote(qa, sizeof(qa), arg), log_quote(qm, sizeof(qm), mailer),
+	      log_quote(qn, sizeof(qn), host));
+}
+
+/* note_rewrite - the one line per rewritten message */
+
+static COLD void
+note_rewrite(enum log_level level, const char *qid, const char *rule,
+	             const char *old, const char *new, const char *note)
+{
+    char    qo[LOG_QUOTE_BUF];
+    char    qn[LOG_QUOTE_BUF];
+
+    log_msg(level, "%s: rule %s: sender <%s> -> <%s>%s", qid, rule,
+	    log_quote(qo, sizeof(qo), old), log_quote(qn, sizeof(qn), new), note);
+}
+
+/* note_invalid - a rewrite whose result is no usable sender */
+
+static COLD void
+note_invalid(const char *qid, const char *rule, const char *old, const char *result,
+	             const char *why)
+{
+    char    qo[LOG_QUOTE_BUF];
+    char    qn[LOG_QUOTE_BUF];
+
+    log_error("%s: rule %s: rewriting <%s> gave \"%s\", which is not a usable "
+	      "sender (%s); message passes unchanged", qid, rule,
+	      log_quote(qo, sizeof(qo), old), log_quote(qn, sizeof(qn), result ? result : ""),
+	      why);
 }
 
 /* efm_negotiate - request only the steps and actions the rules need */
@@ -211,17 +300,8 @@ efm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
     if ((listener = smfi_getsymval(ctx, "{daemon_name}")) != NULL
 	&& (c->listener = strdup(listener)) == NULL)
 	return (SMFIS_TEMPFAIL);
-    if (log_enabled(LOG_LVL_DEBUG)) {
-	char    qh[LOG_QUOTE_BUF];
-	char    ql[LOG_QUOTE_BUF];
-	char    ip[64] = "unknown";
-
-	if (c->has_client)
-	    netaddr_format(&c->client, ip, sizeof(ip));
-	log_debug("connect from %s [%s]%s, listener %s", log_quote(qh, sizeof(qh), hostname),
-		  ip, c->local ? " (local submission: port 0)" : "",
-		  log_quote(ql, sizeof(ql), c->listener));
-    }
+    if (log_enabled(LOG_LVL_DEBUG))
+	note_connect(c, hostname);
     return (SMFIS_CONTINUE);
 }
 
@@ -235,7 +315,6 @@ efm_envfrom(SMFICTX *ctx, char **argv)
     const char *auth;
     const char *why = NULL;
     const struct rule *r;
-    char    q[LOG_QUOTE_BUF];
     int     settled;
 
     if ((c = conn_get(ctx)) == NULL)
@@ -248,8 +327,8 @@ efm_envfrom(SMFICTX *ctx, char **argv)
 	log_error("%s: out of memory; message tempfailed", m->qid);
 	return (SMFIS_TEMPFAIL);
     case ADDR_INVALID:
-	log_warning("%s: sender %s: %s; no rule applies, message passes unchanged",
-		    m->qid, log_quote(q, sizeof(q), argv[0]), why);
+	note_sender(LOG_LVL_WARNING, m->qid, argv[0], why,
+		    "; no rule applies, message passes unchanged");
 	msg_reset(m);
 	return (SMFIS_ACCEPT);
     default:
@@ -276,8 +355,9 @@ efm_envfrom(SMFICTX *ctx, char **argv)
 	/* Nothing will change: let the MTA skip us for this message. */
 	if (r != NULL)
 	    rule_count_hit((struct rule *) r);
-	log_debug("%s: sender <%s>: %s%s", m->qid, log_quote(q, sizeof(q), m->sender),
-		  r ? "kept by rule " : "no rule can match", r ? r->name : "");
+	if (log_enabled(LOG_LVL_DEBUG))
+	    note_decision(m->qid, m->sender, r ? "kept by rule " : "no rule can match",
+			  r ? r->name : "");
 	msg_reset(m);
 	return (SMFIS_ACCEPT);
     }
@@ -309,17 +389,14 @@ efm_envrcpt(SMFICTX *ctx, char **argv)
     }
     /* An unparseable recipient matches no recipient condition. */
     rc.addr = rcpt;
-    rc.mailer = smfi_getsymval(ctx, "{rcpt_mailer}");
-    rc.host = smfi_getsymval(ctx, "{rcpt_host}");
-    if (log_enabled(LOG_LVL_DEBUG)) {
-	char    qa[LOG_QUOTE_BUF];
-	char    qm[LOG_QUOTE_BUF];
-	char    qn[LOG_QUOTE_BUF];
-
-	log_debug("%s: recipient %s, transport %s, nexthop %s", c->msg.qid,
-		  log_quote(qa, sizeof(qa), argv[0]), log_quote(qm, sizeof(qm), rc.mailer),
-		  log_quote(qn, sizeof(qn), rc.host));
+    rc.mailer = rc.host = NULL;
+    if (snapshot_config(c->msg.snap)->rules->needs & RS_NEED_NEXTHOP
+	|| log_enabled(LOG_LVL_DEBUG)) {
+	rc.mailer = smfi_getsymval(ctx, "{rcpt_mailer}");
+	rc.host = smfi_getsymval(ctx, "{rcpt_host}");
     }
+    if (log_enabled(LOG_LVL_DEBUG))
+	note_rcpt(c->msg.qid, argv[0], rc.mailer, rc.host);
     (void) eval_rcpt(c->msg.eval, &rc);
     free(rcpt);
     return (SMFIS_CONTINUE);
@@ -410,8 +487,6 @@ apply(SMFICTX *ctx, struct conn *c, struct decision *d)
     struct msg *m = &c->msg;
     struct rule *r = d->rule;
     const char *note = "";
-    char    qo[LOG_QUOTE_BUF];
-    char    qn[LOG_QUOTE_BUF];
     char   *ext;
     int     rc;
 
@@ -448,9 +523,7 @@ apply(SMFICTX *ctx, struct conn *c, struct decision *d)
 	return (SMFIS_TEMPFAIL);
     }
     rule_count_hit(r);
-    log_info("%s: rule %s: sender <%s> -> <%s>%s", m->qid, r->name,
-	     log_quote(qo, sizeof(qo), m->sender), log_quote(qn, sizeof(qn), d->sender),
-	     note);
+    note_rewrite(LOG_LVL_INFO, m->qid, r->name, m->sender, d->sender, note);
     return (SMFIS_CONTINUE);
 }
 
@@ -463,8 +536,6 @@ efm_eom(SMFICTX *ctx)
     struct msg *m;
     struct decision d;
     sfsistat result = SMFIS_CONTINUE;
-    char    qo[LOG_QUOTE_BUF];
-    char    qn[LOG_QUOTE_BUF];
 
     if (c == NULL || c->msg.eval == NULL)
 	return (SMFIS_CONTINUE);
@@ -477,19 +548,16 @@ efm_eom(SMFICTX *ctx)
     }
     switch (d.kind) {
     case DECISION_NONE:
-	log_debug("%s: sender <%s>: no rule matched", m->qid,
-		  log_quote(qo, sizeof(qo), m->sender));
+	if (log_enabled(LOG_LVL_DEBUG))
+	    note_decision(m->qid, m->sender, "no rule matched", "");
 	break;
     case DECISION_KEEP:
 	rule_count_hit(d.rule);
-	log_debug("%s: sender <%s>: kept by rule %s", m->qid,
-		  log_quote(qo, sizeof(qo), m->sender), d.rule->name);
+	if (log_enabled(LOG_LVL_DEBUG))
+	    note_decision(m->qid, m->sender, "kept by rule ", d.rule->name);
 	break;
     case DECISION_INVALID:
-	log_error("%s: rule %s: rewriting <%s> gave \"%s\", which is not a usable "
-		  "sender (%s); message passes unchanged", m->qid, d.rule->name,
-		  log_quote(qo, sizeof(qo), m->sender),
-		  log_quote(qn, sizeof(qn), d.sender ? d.sender : ""), d.why);
+	note_invalid(m->qid, d.rule->name, m->sender, d.sender, d.why);
 	break;
     case DECISION_REWRITE:
 	result = apply(ctx, c, &d);

@@ -67,7 +67,8 @@
 struct eval {
     const struct ruleset *rs;
     const struct eval_env *env;
-    pcre2_match_data *md;
+    struct pattern_scratch *scratch;	/* match data and JIT stack, lent */
+    pcre2_match_data *md;		/* scratch->md */
     unsigned char *state;		/* one byte per rule before cutoff */
     size_t  cutoff;			/* first rule that held outright, or nrules */
     size_t  first_live;			/* no rule before this can decide */
@@ -94,15 +95,31 @@ trace(const struct eval *e, const char *fmt,...)
     va_end(ap);
 }
 
+/* gave_up - a match hit a limit: warn (out of test_pattern's frame: rare, big buffers) */
+
+static __attribute__((noinline)) void
+gave_up(const struct eval *e, const struct rule *r, const struct pattern *p,
+	        const char *label, const char *subject, int pcre_err)
+{
+    char    qs[LOG_QUOTE_BUF];
+    char    qp[LOG_QUOTE_BUF];
+    char    msg[128];
+
+    pattern_strerror(pcre_err, msg, sizeof(msg));
+    log_warning("%s: rule %s: %s pattern \"%s\" on \"%s\": %s; "
+		"treated as not matching", e->env->logid, r->name, label,
+		log_quote(qp, sizeof(qp), pattern_source(p)),
+		log_quote(qs, sizeof(qs), subject), msg);
+    trace(e, "%s '%s' on \"%s\": no (match gave up: %s)", label,
+	  pattern_source(p), subject, msg);
+}
+
 /* test_pattern - does pattern p hold for subject (NULL: absent)? */
 
 static int
 test_pattern(const struct eval *e, const struct rule *r, const struct pattern *p,
 	             const char *label, const char *subject)
 {
-    char    qs[LOG_QUOTE_BUF];
-    char    qp[LOG_QUOTE_BUF];
-    char    msg[128];
     int     pcre_err = 0;
     enum pattern_result res;
 
@@ -110,15 +127,9 @@ test_pattern(const struct eval *e, const struct rule *r, const struct pattern *p
 	trace(e, "%s '%s': no (no %s known)", label, pattern_source(p), label);
 	return (0);
     }
-    res = pattern_test(p, &e->rs->limits, e->md, subject, strlen(subject), &pcre_err);
+    res = pattern_test(p, &e->scratch->lim, e->md, subject, strlen(subject), &pcre_err);
     if (res == PATTERN_ERROR) {
-	log_warning("%s: rule %s: %s pattern \"%s\" on \"%s\": %s; "
-		    "treated as not matching", e->env->logid, r->name, label,
-		    log_quote(qp, sizeof(qp), pattern_source(p)),
-		    log_quote(qs, sizeof(qs), subject),
-		    pattern_strerror(pcre_err, msg, sizeof(msg)));
-	trace(e, "%s '%s' on \"%s\": no (match gave up: %s)", label,
-	      pattern_source(p), subject, msg);
+	gave_up(e, r, p, label, subject, pcre_err);
 	return (0);
     }
     trace(e, "%s '%s' on \"%s\": %s", label, pattern_source(p), subject,
@@ -267,11 +278,12 @@ eval_start(const struct ruleset *rs, const struct eval_env *env)
 	return (NULL);
     e->rs = rs;
     e->env = env;
-    if ((e->md = pcre2_match_data_create(rs->max_captures + 1, NULL)) == NULL
+    if ((e->scratch = pattern_scratch_get(&rs->limits, rs->max_captures + 1)) == NULL
 	|| (rs->nrules > 0 && (e->state = calloc(rs->nrules, 1)) == NULL)) {
 	eval_free(e);
 	return (NULL);
     }
+    e->md = e->scratch->md;
     /* A rule the prefilter indexed but did not mark cannot match the sender. */
     if (env->sender != NULL)
 	prefilter_mark(rs->prefilter, env->sender, e->state, ST_MAYBE);
@@ -385,7 +397,7 @@ eval_finish(struct eval *e, struct decision *d)
     for (i = 0; i < r->nparts; i++)
 	refs |= r->rewrite[i].group >= 0;
     /* Captures: match the sender pattern again (it held, so it matches). */
-    if (refs && pattern_test(r->sender, &e->rs->limits, e->md, subject,
+    if (refs && pattern_test(r->sender, &e->scratch->lim, e->md, subject,
 			     strlen(subject), NULL) != PATTERN_TRUE) {
 	d->kind = DECISION_INVALID;
 	d->why = "the sender pattern no longer matches (match limit?)";
@@ -393,7 +405,8 @@ eval_finish(struct eval *e, struct decision *d)
     }
     if ((d->sender = rule_substitute(r, subject, refs ? e->md : NULL)) == NULL)
 	return (-1);
-    if ((d->why = addr_check_rewrite(d->sender)) != NULL)
+    /* A constant rewrite was checked when the config was loaded. */
+    if (refs && (d->why = addr_check_rewrite(d->sender)) != NULL)
 	d->kind = DECISION_INVALID;
     else
 	d->kind = DECISION_REWRITE;
@@ -416,8 +429,7 @@ eval_free(struct eval *e)
 {
     if (e == NULL)
 	return;
-    if (e->md)
-	pcre2_match_data_free(e->md);
+    pattern_scratch_put(&e->rs->limits, e->scratch);
     free(e->state);
     free(e);
 }

@@ -172,6 +172,14 @@ log_quote(char *buf, size_t size, const char *text)
     }
     if (text == 0)
 	text = "(none)";
+    /* Fast path: the common, harmless text is copied as it is. */
+    for (cp = (const unsigned char *) text; *cp >= 0x20 && *cp < 0x7f && *cp != '\\'; cp++)
+	;
+    if (*cp == 0 && (size_t) (cp - (const unsigned char *) text) < size
+	&& (size_t) (cp - (const unsigned char *) text) <= LOG_QUOTE_MAX) {
+	memcpy(buf, text, cp - (const unsigned char *) text + 1);
+	return (buf);
+    }
     for (cp = (const unsigned char *) text; *cp; cp++, shown++) {
 	if (shown >= LOG_QUOTE_MAX || used + 8 > size) {
 	    memcpy(buf + used, "...", 3);

@@ -19,6 +19,14 @@
  *	bytes (no UTF mode): invalid UTF-8 in a hostile address cannot make a
  *	match fail with an error, and case folding is ASCII, as in addresses.
  *
+ *	pattern_scratch_get() lends an evaluation what matching needs:
+ *	match data and a JIT stack of its own, from a pool that belongs to
+ *	the rule set.  Scratch space is reused from message to message and
+ *	from thread to thread, so its memory is touched once; left to itself,
+ *	PCRE2's JIT takes 32 KiB of the calling thread's stack, and libmilter
+ *	(Debian's worker pool) starts new threads all the time, each of which
+ *	would page that stack in again.
+ *
  *	pattern_test() bounds every match with the ruleset's match and depth
  *	limits, so a catastrophic expression returns PATTERN_ERROR quickly
  *	instead of hanging or overflowing a milter thread's stack.  Callers
@@ -28,11 +36,20 @@
  *	offset N: message" or "out of memory".
  */
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pattern.h"
+
+#define JIT_STACK_START	(32 * 1024)
+#define JIT_STACK_MAX	(512 * 1024)
+
+struct pattern_pool {
+    pthread_mutex_t lock;
+    struct pattern_scratch *free;
+};
 
 struct pattern {
     pcre2_code *code;
@@ -40,6 +57,22 @@ struct pattern {
     int     negated;
     unsigned captures;
 };
+
+/* scratch_free - release scratch space (NULL is fine) */
+
+static void
+scratch_free(struct pattern_scratch *s)
+{
+    if (s == NULL)
+	return;
+    if (s->md)
+	pcre2_match_data_free(s->md);
+    if (s->lim.mctx)
+	pcre2_match_context_free(s->lim.mctx);
+    if (s->jit)
+	pcre2_jit_stack_free(s->jit);
+    free(s);
+}
 
 /* pattern_limits_init - create the shared match context; -1 when out of memory */
 
@@ -49,8 +82,15 @@ pattern_limits_init(struct pattern_limits *lim, unsigned long match_limit,
 {
     lim->match_limit = match_limit;
     lim->depth_limit = depth_limit;
+    lim->pool = NULL;
     if ((lim->mctx = pcre2_match_context_create(NULL)) == NULL)
 	return (-1);
+    if ((lim->pool = calloc(1, sizeof(*lim->pool))) == NULL) {
+	pcre2_match_context_free(lim->mctx);
+	lim->mctx = NULL;
+	return (-1);
+    }
+    pthread_mutex_init(&lim->pool->lock, NULL);
     pcre2_set_match_limit(lim->mctx, (uint32_t) match_limit);
     /* pcre2_set_depth_limit appeared in 10.30; the old name still works. */
 #if PCRE2_MAJOR > 10 || (PCRE2_MAJOR == 10 && PCRE2_MINOR >= 30)
@@ -66,9 +106,63 @@ pattern_limits_init(struct pattern_limits *lim, unsigned long match_limit,
 void
 pattern_limits_free(struct pattern_limits *lim)
 {
+    struct pattern_scratch *s;
+
+    if (lim->pool) {
+	while ((s = lim->pool->free) != NULL) {
+	    lim->pool->free = s->next;
+	    scratch_free(s);
+	}
+	pthread_mutex_destroy(&lim->pool->lock);
+	free(lim->pool);
+	lim->pool = NULL;
+    }
     if (lim->mctx)
 	pcre2_match_context_free(lim->mctx);
     lim->mctx = NULL;
+}
+
+/* pattern_scratch_get - scratch space for one evaluation; NULL when out of memory */
+
+struct pattern_scratch *
+pattern_scratch_get(const struct pattern_limits *lim, uint32_t ovec)
+{
+    struct pattern_scratch *s;
+
+    pthread_mutex_lock(&lim->pool->lock);
+    if ((s = lim->pool->free) != NULL)
+	lim->pool->free = s->next;
+    pthread_mutex_unlock(&lim->pool->lock);
+    if (s != NULL && s->ovec >= ovec)
+	return (s);
+    scratch_free(s);
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+	return (NULL);
+    s->ovec = ovec;
+    s->lim = *lim;
+    s->lim.pool = NULL;
+    if ((s->lim.mctx = pcre2_match_context_copy(lim->mctx)) == NULL
+	|| (s->md = pcre2_match_data_create(ovec, NULL)) == NULL) {
+	scratch_free(s);
+	return (NULL);
+    }
+    /* Without JIT (or its memory) PCRE2 falls back to the thread's stack. */
+    if ((s->jit = pcre2_jit_stack_create(JIT_STACK_START, JIT_STACK_MAX, NULL)) != NULL)
+	pcre2_jit_stack_assign(s->lim.mctx, NULL, s->jit);
+    return (s);
+}
+
+/* pattern_scratch_put - give scratch space back to the set's pool (NULL is fine) */
+
+void
+pattern_scratch_put(const struct pattern_limits *lim, struct pattern_scratch *s)
+{
+    if (s == NULL)
+	return;
+    pthread_mutex_lock(&lim->pool->lock);
+    s->next = lim->pool->free;
+    lim->pool->free = s;
+    pthread_mutex_unlock(&lim->pool->lock);
 }
 
 /* pattern_compile - compile "[!]regex"; NULL with a message in err on failure */

@@ -12,11 +12,23 @@
 
 struct pattern;
 
+struct pattern_pool;
+
 /* Match limits shared by every pattern of one ruleset (read-only while matching). */
 struct pattern_limits {
     pcre2_match_context *mctx;
     unsigned long match_limit;
     unsigned long depth_limit;
+    struct pattern_pool *pool;		/* reusable scratch space, NULL in copies */
+};
+
+/* What one evaluation needs to match: reused, never shared at once. */
+struct pattern_scratch {
+    struct pattern_limits lim;		/* the set's limits, with its own JIT stack */
+    pcre2_jit_stack *jit;
+    pcre2_match_data *md;
+    uint32_t ovec;
+    struct pattern_scratch *next;	/* in the pool's free list */
 };
 
 /* Outcome of pattern_test(). */
@@ -31,6 +43,8 @@ enum pattern_result {
 int	pattern_limits_init(struct pattern_limits *, unsigned long match_limit,
 			            unsigned long depth_limit);
 void	pattern_limits_free(struct pattern_limits *);
+struct pattern_scratch *pattern_scratch_get(const struct pattern_limits *, uint32_t ovec);
+void	pattern_scratch_put(const struct pattern_limits *, struct pattern_scratch *);
 
 struct pattern *pattern_compile(const char *source, int flags, char *err, size_t errlen);
 void	pattern_free(struct pattern *);

@@ -400,6 +400,8 @@ ruleset_add(struct ruleset *rs, const struct rule_spec *spec,
 	rs->needs |= RS_ACT_ADDHDRS;
     if (r->nclient > 0 || r->origin != ORIGIN_ANY || r->listener)
 	rs->needs |= RS_NEED_CONNECT;
+    if (r->transport || r->nexthop)
+	rs->needs |= RS_NEED_NEXTHOP;
     return (0);
 
 nomem:

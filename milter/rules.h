@@ -84,6 +84,7 @@ struct rule {
 #define RS_ACT_CHGHDRS		(1 << 2)	/* some rule changes the From header */
 #define RS_ACT_ADDHDRS		(1 << 3)	/* some rule adds a header */
 #define RS_NEED_CONNECT		(1 << 4)	/* some rule tests client, origin or listener */
+#define RS_NEED_NEXTHOP		(1 << 5)	/* some rule tests transport or nexthop */
 
 struct ruleset {
     struct rule **rules;

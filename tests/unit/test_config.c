@@ -69,7 +69,7 @@ main(void)
     config_free(cf);
     config_msgs_free(&msgs);
     cf = load("rule 'a' { nexthop = 'x' rewrite = 'a@b.example' }\n", &msgs);
-    is_long(cf->rules->needs, RS_NEED_RCPT, "a nexthop rule needs RCPT");
+    is_long(cf->rules->needs, RS_NEED_RCPT | RS_NEED_NEXTHOP, "a nexthop rule needs RCPT and its macros");
     config_free(cf);
     config_msgs_free(&msgs);
     cf = load("rule 'a' { header_from = 'x' rewrite = 'a@b.example' }\n", &msgs);
