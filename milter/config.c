@@ -77,6 +77,9 @@ static const char *const field_key[RF_FIELD_COUNT] = {
     [RF_NULL_SENDER] = "null_sender",
 };
 
+static void vadd_msg(struct load *, int, int, const char *, va_list)
+		__attribute__((format(printf, 4, 0)));
+
 /* vadd_msg - record one message for a line (0: no line) */
 
 static void
@@ -133,6 +136,11 @@ add_msg(struct load *ld, int is_error, int line, const char *fmt,...)
 
 #define ERROR_AT(ld, line, ...)		add_msg((ld), 1, (line), __VA_ARGS__)
 #define WARNING_AT(ld, line, ...)	add_msg((ld), 0, (line), __VA_ARGS__)
+
+static void confuse_error(cfg_t *, const char *, va_list)
+		__attribute__((format(printf, 2, 0)));
+static void rule_error(void *, enum rule_field, const char *,...)
+		__attribute__((format(printf, 3, 4)));
 
 /* confuse_error - libconfuse's error callback: a syntax error */
 
