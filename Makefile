@@ -57,6 +57,7 @@ TEST_TOOLS	= $(BUILD)/tests/milter-client
 all: $(BIN)
 
 include packaging/rpm/rpm.mk
+include tests/reliability/reliability.mk
 
 $(BUILD)/milter/%.o: milter/%.c milter/*.h
 	@mkdir -p $(@D)

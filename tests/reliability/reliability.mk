@@ -1,0 +1,135 @@
+# tests/reliability/reliability.mk - sanitizers, valgrind, fuzzing and the
+# reliability test programs; included by the Makefile.
+#
+#   make asan            ASan+UBSan build of the daemon and tests in build-asan/
+#   make asan-test       unit, protocol and reliability suites on that build;
+#                        any sanitizer report fails
+#   make tsan            ThreadSanitizer build in build-tsan/
+#   make tsan-test       the same suites on it
+#   make valgrind-test   the protocol suite with the daemon under valgrind
+#                        memcheck: 0 errors, 0 bytes definitely lost
+#   make fuzz            build the libFuzzer targets (fuzz/) in build-fuzz/ and
+#                        run each for FUZZ_SECONDS on a copy of its seed
+#                        corpus; a crash, leak or timeout fails
+#   make fuzz-cov        line coverage the seed corpora plus FUZZ_SECONDS of
+#                        fuzzing reach (llvm-cov)
+#
+# Sanitizer builds turn HARDEN off (FORTIFY and ASan do not mix) and
+# recover from nothing (-fno-sanitize-recover=all), so undefined behaviour
+# aborts the process.  Reports also go to files in BUILD/sanitizer-reports, which
+# the test targets require to be empty afterwards: a report in a process
+# whose exit status nobody looks at (a daemon killed by a test) still fails.
+
+SAN_CC		?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo gcc)
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_TARGETS	= addr
+LLVM_PROFDATA	?= $(firstword $(shell command -v llvm-profdata llvm-profdata-14 2>/dev/null))
+LLVM_COV	?= $(firstword $(shell command -v llvm-cov llvm-cov-14 2>/dev/null))
+
+ASAN_BUILD	= build-asan
+TSAN_BUILD	= build-tsan
+FUZZ_BUILD	= build-fuzz
+SAN_COMMON	= -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_FLAGS	= -fsanitize=address,undefined,float-divide-by-zero $(SAN_COMMON)
+TSAN_FLAGS	= -fsanitize=thread $(SAN_COMMON)
+
+# What the suites under sanitizers run: unit tests (tests/unit/test_* and
+# ours), the protocol cases, and the reliability tests a sanitizer can
+# watch (not the readelf check of the release binary, not the malloc
+# failure shim: ASan replaces malloc, so the shim would see nothing).
+SAN_SUITES	= /unit/test_ protocol/ reliability/hostile reliability/faults \
+		  reliability/load reliability/privileges
+
+# Our C test programs.  Unit-style ones land in $(BUILD)/tests/unit/ so
+# tests/run.sh runs them with the others.
+REL_UNIT	=
+REL_UNIT_BINS	= $(REL_UNIT:%=$(BUILD)/tests/unit/test_rel_%)
+REL_TOOLS	=
+# The unit tests that exist (the list in the Makefile may be ahead of the tree).
+UNIT_PRESENT	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: asan asan-test tsan tsan-test san-build san-test valgrind-test \
+	fuzz fuzz-build fuzz-cov reliability-build print-hardening
+
+test-build: $(REL_UNIT_BINS) $(REL_TOOLS)
+
+reliability-build: $(BIN) $(UNIT_PRESENT) $(TEST_TOOLS) $(REL_UNIT_BINS) $(REL_TOOLS)
+
+$(REL_UNIT:%=$(BUILD)/tests/reliability/test_rel_%.o): tests/reliability/rtap.h
+
+$(BUILD)/tests/unit/test_rel_%: $(BUILD)/tests/reliability/test_rel_%.o $(CORE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PCRE2_LIBS) $(CONFUSE_LIBS)
+
+$(BUILD)/tests/reliability/loadgen: $(BUILD)/tests/reliability/loadgen.o $(BUILD)/tests/miltc.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/reliability/allocfail: $(BUILD)/tests/reliability/allocfail.o $(BUILD)/tests/miltc.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# The shim is preloaded into the daemon: position independent, no sanitizer.
+$(BUILD)/tests/reliability/failmalloc.so: tests/reliability/failmalloc.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu99 $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl -pthread
+
+# print-hardening - the flags the release build uses (for reliability/hardening.t)
+print-hardening:
+	@echo "CC=$(CC)"
+	@echo "CFLAGS=$(ALL_CFLAGS)"
+	@echo "LDFLAGS=$(ALL_LDFLAGS)"
+
+# san-build / san-test - one sanitizer build and its suites (SAN=asan|tsan)
+san-build:
+	$(MAKE) BUILD=$(SAN_BUILD) CC=$(SAN_CC) HARDEN_CFLAGS= HARDEN_LDFLAGS= \
+	    CFLAGS="$(SAN_CFLAGS)" LDFLAGS="$(SAN_CFLAGS)" reliability-build
+
+san-test: san-build
+	rm -rf $(SAN_BUILD)/sanitizer-reports
+	mkdir -p $(SAN_BUILD)/sanitizer-reports
+	chmod 1777 $(SAN_BUILD)/sanitizer-reports	# the daemon writes as its user
+	BUILD=$(SAN_BUILD) ENVFROM_SANITIZER=$(SAN) \
+	ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:exitcode=99:log_path=$(abspath $(SAN_BUILD))/sanitizer-reports/asan:log_exe_name=1" \
+	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=99:log_path=$(abspath $(SAN_BUILD))/sanitizer-reports/ubsan:log_exe_name=1" \
+	LSAN_OPTIONS="exitcode=99" \
+	TSAN_OPTIONS="halt_on_error=1:exitcode=99:second_deadlock_stack=1:atexit_sleep_ms=50:suppressions=$(abspath tests/reliability/tsan.supp):log_path=$(abspath $(SAN_BUILD))/sanitizer-reports/tsan:log_exe_name=1" \
+	    sh tests/run.sh $(SAN_SUITES); st=$$?; \
+	if [ -n "$$(ls $(SAN_BUILD)/sanitizer-reports)" ]; then \
+	    echo "sanitizer reports in $(SAN_BUILD)/sanitizer-reports:"; \
+	    for f in $(SAN_BUILD)/sanitizer-reports/*; do echo "== $$f"; head -60 "$$f"; done; \
+	    exit 1; \
+	fi; exit $$st
+
+asan:
+	$(MAKE) SAN=asan SAN_BUILD=$(ASAN_BUILD) SAN_CFLAGS="$(ASAN_FLAGS)" san-build
+
+asan-test: deps-test
+	$(MAKE) SAN=asan SAN_BUILD=$(ASAN_BUILD) SAN_CFLAGS="$(ASAN_FLAGS)" san-test
+
+tsan:
+	$(MAKE) SAN=tsan SAN_BUILD=$(TSAN_BUILD) SAN_CFLAGS="$(TSAN_FLAGS)" san-build
+
+tsan-test: deps-test
+	$(MAKE) SAN=tsan SAN_BUILD=$(TSAN_BUILD) SAN_CFLAGS="$(TSAN_FLAGS)" san-test
+
+# Fuzzing: our deciding code instrumented for libFuzzer, ASan and UBSan; the
+# system PCRE2 and libconfuse are not instrumented.
+FUZZ_FLAGS	= -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
+		  -fsanitize=fuzzer-no-link,address,undefined,float-divide-by-zero
+FUZZ_BINS	= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+# Per target: longest input, and a dictionary when there is one.
+FUZZ_MAXLEN_addr	= 4096
+FUZZ_MAXLEN_eval	= 4096
+FUZZ_MAXLEN_config	= 16384
+FUZZ_MAXLEN_import	= 8192
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(CORE_OBJS) milter/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Imilter -fsanitize=fuzzer -o $@ $< $(CORE_OBJS) \
+	    $(PCRE2_LIBS) $(CONFUSE_LIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) HARDEN_CFLAGS= HARDEN_LDFLAGS= \
+	    CFLAGS="$(FUZZ_FLAGS)" fuzz-bins
