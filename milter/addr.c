@@ -18,7 +18,8 @@
  *
  *	addr_parse() accepts what Postfix hands a milter: "<addr>" from
  *	smtpd, bare "addr" from the non-SMTP (sendmail(1)) path, "<>" or ""
- *	for the null sender, and "<@route,@route:addr>".  It refuses control
+ *	for the null sender (so is "<\"\">", which unquotes to nothing, as in
+ *	Postfix), and "<@route,@route:addr>".  It refuses control
  *	characters (NUL cannot occur: milter strings end at NUL), unbalanced
  *	brackets or quotes, unquoted spaces, and addresses longer than
  *	ADDR_MAX_LEN; 8-bit bytes (SMTPUTF8) are kept as they are.
@@ -152,6 +153,11 @@ addr_parse(const char *arg, char **internal, const char **why)
 	}
     }
     *op = 0;
+    /* <""> unquotes to nothing: that is the null sender, as in Postfix. */
+    if (op == out) {
+	*internal = out;
+	return (ADDR_NULL);
+    }
     /* user@example.com. is user@example.com. */
     if ((at = strrchr(out, '@')) != NULL && op - at > 2 && op[-1] == '.')
 	*--op = 0;
