@@ -30,7 +30,9 @@
  *
  *	addr_check_rewrite() decides whether the result of a rewrite may be
  *	used as an envelope sender: local@domain, no control characters, a
- *	syntactically valid domain, at most ADDR_PATH_MAX bytes.
+ *	syntactically valid domain (a hostname, [IPv4] or [IPv6:address]:
+ *	nothing that a header parser could read as a comment or a list), at
+ *	most ADDR_PATH_MAX bytes.
  *
  *	addr_header_mailbox() finds the one mailbox of a header value such
  *	as From: (display names, quoted strings, comments and folding are
@@ -41,8 +43,10 @@
  *	ADDR_INVALID with a static reason in *why; ADDR_NOMEM.
  */
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 
@@ -228,6 +232,23 @@ addr_external(const char *internal, int brackets)
     return (out);
 }
 
+/* literal_ok - "[IPv4]" or "[IPv6:address]", the literals in use (RFC 5321 4.1.3) */
+
+static int
+literal_ok(const char *dom, size_t len)
+{
+    char    text[64];
+    unsigned char bin[16];
+
+    if (len < 3 || len - 2 >= sizeof(text) || dom[len - 1] != ']')
+	return (0);
+    memcpy(text, dom + 1, len - 2);
+    text[len - 2] = 0;
+    if (strncasecmp(text, "IPv6:", 5) == 0)
+	return (inet_pton(AF_INET6, text + 5, bin) == 1);
+    return (inet_pton(AF_INET, text, bin) == 1);
+}
+
 /* domain_ok - a dotted hostname or an address literal */
 
 static int
@@ -240,8 +261,7 @@ domain_ok(const char *dom)
     if (len == 0)
 	return (0);
     if (dom[0] == '[')
-	return (len > 2 && dom[len - 1] == ']' && memchr(dom + 1, '[', len - 2) == NULL
-		&& memchr(dom + 1, ']', len - 2) == NULL);
+	return (literal_ok(dom, len));
     for (cp = dom; *cp; cp++) {
 	unsigned char c = (unsigned char) *cp;
 

@@ -36,11 +36,40 @@ quoted_empty_is_null(void)
     }
 }
 
+/* literal_domains_strict - a rewrite may use [IPv4] and [IPv6:...] only */
+
+static void
+literal_domains_strict(void)
+{
+    static const struct {
+	const char *addr;
+	int     usable;
+    } cases[] = {
+	{"x@[192.0.2.1]", 1},
+	{"x@[IPv6:2001:db8::1]", 1},
+	{"x@[ipv6:::1]", 1},
+	/* fuzz_addr: "[(%]" passed, and "(" opens a comment in a From: header. */
+	{"x@[(%]", 0},
+	{"x@[a,b]", 0},
+	{"x@[192.0.2.1", 0},
+	{"x@[]", 0},
+	{"x@[2001:db8::1]", 0},
+	{"x@[IPv6:192.0.2.1]", 0},
+    };
+    size_t  i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	rt_is_long(addr_check_rewrite(cases[i].addr) == NULL, cases[i].usable,
+		   "addr_check_rewrite(%s): %s", cases[i].addr,
+		   cases[i].usable ? "usable" : "refused");
+}
+
 /* main - run every regression test */
 
 int
 main(void)
 {
     quoted_empty_is_null();
+    literal_domains_strict();
     return (rt_done());
 }
