@@ -35,10 +35,11 @@
  *	most ADDR_PATH_MAX bytes.
  *
  *	addr_header_mailbox() finds the one mailbox of a header value such
- *	as From: (display names, quoted strings, comments and folding are
- *	understood) and returns where its addr-spec lies, so that
- *	addr_header_replace() can change the address and keep everything else
- *	(display name, encoded words, comments) byte for byte.
+ *	as From: (display names, quoted strings, comments, folding and a
+ *	domain literal after "@" are understood) and returns where its
+ *	addr-spec lies, so that addr_header_replace() can change the address
+ *	and keep everything else (display name, encoded words, comments)
+ *	byte for byte.
  * DIAGNOSTICS
  *	ADDR_INVALID with a static reason in *why; ADDR_NOMEM.
  */
@@ -315,6 +316,7 @@ addr_header_mailbox(const char *value, struct addr_mailbox *mb, const char **why
     int     have_open = 0;
     int     have_close = 0;
     int     in_quote = 0;
+    int     in_literal = 0;
     int     depth = 0;
     size_t  tok_start = 0;
     size_t  tok_end = 0;
@@ -336,6 +338,12 @@ addr_header_mailbox(const char *value, struct addr_mailbox *mb, const char **why
 	    else if (c == '"')
 		in_quote = 0;
 	    tokchar = 1;
+	} else if (in_literal) {
+	    if (c == '\\' && value[i + 1])
+		i++;
+	    else if (c == ']')
+		in_literal = 0;
+	    tokchar = 1;
 	} else if (depth > 0) {
 	    if (c == '\\' && value[i + 1])
 		i++;
@@ -349,6 +357,10 @@ addr_header_mailbox(const char *value, struct addr_mailbox *mb, const char **why
 	    gap = 1;
 	} else if (c == '"') {
 	    in_quote = 1;
+	    tokchar = 1;
+	} else if (c == '[' && i > 0 && value[i - 1] == '@') {
+	    /* A domain literal: [IPv6:::1] holds ':', which is no group. */
+	    in_literal = 1;
 	    tokchar = 1;
 	} else if (c == '<') {
 	    if (have_open) {
@@ -391,8 +403,8 @@ addr_header_mailbox(const char *value, struct addr_mailbox *mb, const char **why
 	    return (ADDR_INVALID);
 	}
     }
-    if (in_quote || depth > 0) {
-	*why = "unterminated quoted string or comment in header";
+    if (in_quote || in_literal || depth > 0) {
+	*why = "unterminated quoted string, comment or domain literal in header";
 	return (ADDR_INVALID);
     }
     if (have_open && !have_close) {

@@ -64,6 +64,36 @@ literal_domains_strict(void)
 		   cases[i].usable ? "usable" : "refused");
 }
 
+/* header_literal_round_trip - a From: rewritten to a literal parses back */
+
+static void
+header_literal_round_trip(void)
+{
+    static const char *const values[] = {
+	"a@b.example", "Name <a@b.example>", "a@[192.0.2.1] (c)",
+    };
+    struct addr_mailbox mb;
+    struct addr_mailbox back;
+    const char *why = NULL;
+    char   *out;
+    size_t  i;
+
+    for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+	if (!rt_is_long(addr_header_mailbox(values[i], &mb, &why), ADDR_OK,
+			"From: %s parses", values[i]))
+	    continue;
+	out = addr_header_replace(values[i], &mb, "x@[IPv6:2001:db8::1]");
+	memset(&back, 0, sizeof(back));
+	why = NULL;
+	(void) addr_header_mailbox(out, &back, &why);
+	rt_is_str(back.internal ? back.internal : why, "x@[IPv6:2001:db8::1]",
+		  "From: %s rewritten to an IPv6 literal reads back", values[i]);
+	free(back.internal);
+	free(out);
+	free(mb.internal);
+    }
+}
+
 /* main - run every regression test */
 
 int
@@ -71,5 +101,6 @@ main(void)
 {
     quoted_empty_is_null();
     literal_domains_strict();
+    header_literal_round_trip();
     return (rt_done());
 }
