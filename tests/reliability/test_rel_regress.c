@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "config.h"
 #include "rtap.h"
 
 /* quoted_empty_is_null - <""> is the null sender, not an empty "address" */
@@ -94,6 +95,51 @@ header_literal_round_trip(void)
     }
 }
 
+/* load_msgs - load text; the messages joined with "|", and whether it loaded */
+
+static const char *
+load_msgs(const char *text, int *loaded)
+{
+    static char out[2048];
+    struct config_msgs m;
+    struct config *cf;
+    size_t  i;
+
+    memset(&m, 0, sizeof(m));
+    cf = config_load_text("t.conf", text, strlen(text), &m);
+    *loaded = cf != NULL;
+    out[0] = 0;
+    for (i = 0; i < m.n; i++)
+	snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s",
+		 i ? "|" : "", m.v[i].text);
+    config_free(cf);
+    config_msgs_free(&m);
+    return (out);
+}
+
+/* unclosed_comment_and_string - refused, at the line where they start */
+
+static void
+unclosed_comment_and_string(void)
+{
+    const char *msgs;
+    int     loaded;
+
+    /* libconfuse loads this silently and drops the rule after the comment. */
+    msgs = load_msgs("user = \"x\"\n/* note\nrule \"a\" {\n rewrite = 'a@b.example'\n}\n",
+		     &loaded);
+    rt_ok(!loaded, "a /* comment never closed is refused");
+    rt_is_str(msgs, "t.conf:2: comment opened with /* is never closed: everything "
+	      "after it would be ignored", "... with its line");
+    /* fuzz_config: libconfuse blames the end of the file (here line 6, with
+     * more lines after the quote a line past the end), not line 3. */
+    msgs = load_msgs("rule \"a\" {\n sender = '^a'\n recipient = 'x\n rewrite = "
+		     "\"a@b.example\"\n}\n", &loaded);
+    rt_ok(!loaded, "a quoted string never closed is refused");
+    rt_is_str(msgs, "t.conf:3: quoted string is never closed (it runs to the end "
+	      "of the file)", "... at the line where it starts");
+}
+
 /* main - run every regression test */
 
 int
@@ -102,5 +148,6 @@ main(void)
     quoted_empty_is_null();
     literal_domains_strict();
     header_literal_round_trip();
+    unclosed_comment_and_string();
     return (rt_done());
 }
