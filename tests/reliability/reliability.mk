@@ -23,7 +23,7 @@
 SAN_CC		?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo gcc)
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
-FUZZ_TARGETS	= addr eval config
+FUZZ_TARGETS	= addr eval config import
 LLVM_PROFDATA	?= $(firstword $(shell command -v llvm-profdata llvm-profdata-14 2>/dev/null))
 LLVM_COV	?= $(firstword $(shell command -v llvm-cov llvm-cov-14 2>/dev/null))
 
