@@ -336,6 +336,7 @@ do_entry(struct import *im, int line, const char *text)
     struct buf out = {0, 0, 0, 0};
     struct pattern *compiled;
     unsigned maxref;
+    unsigned groups;
     char    err[300];
     char   *res;
     size_t  rlen;
@@ -404,14 +405,14 @@ do_entry(struct import *im, int line, const char *text)
 	skip_entry(im, line, text, err);
 	goto done;
     }
-    if (maxref > pattern_capture_count(compiled)) {
-	pattern_free(compiled);
+    groups = pattern_capture_count(compiled);
+    pattern_free(compiled);
+    if (maxref > groups) {
 	snprintf(err, sizeof(err), "the result uses $%u but the pattern has %u group(s)",
-		 maxref, pattern_capture_count(compiled));
+		 maxref, groups);
 	skip_entry(im, line, text, err);
 	goto done;
     }
-    pattern_free(compiled);
     buf_str(&out, "    sender = ");
     squote(&out, sender.s);
     buf_str(&out, "\n    rewrite = ");

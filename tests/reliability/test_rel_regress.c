@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "import.h"
 #include "rtap.h"
 
 /* quoted_empty_is_null - <""> is the null sender, not an empty "address" */
@@ -140,6 +141,29 @@ unclosed_comment_and_string(void)
 	      "of the file)", "... at the line where it starts");
 }
 
+/* import_groups_message - no use after free when $N exceeds the groups */
+
+static void
+import_groups_message(void)
+{
+    static const char table[] = "/(a)(b)/ $3@x.example\n";
+    char   *out = NULL;
+    size_t  len = 0;
+    FILE   *fp;
+
+    /* fuzz_import (ASan): the group count was read from the freed pattern. */
+    if ((fp = open_memstream(&out, &len)) == NULL) {
+	rt_ok(0, "open_memstream");
+	return;
+    }
+    rt_is_long(import_text("t", table, sizeof(table) - 1, fp), 2,
+	       "import: $3 with two groups is not translated");
+    fclose(fp);
+    rt_ok(strstr(out, "the result uses $3 but the pattern has 2 group(s)") != NULL,
+	  "... and the comment says why");
+    free(out);
+}
+
 /* main - run every regression test */
 
 int
@@ -149,5 +173,6 @@ main(void)
     literal_domains_strict();
     header_literal_round_trip();
     unclosed_comment_and_string();
+    import_groups_message();
     return (rt_done());
 }
