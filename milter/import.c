@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "addr.h"
 #include "import.h"
 #include "pattern.h"
 
@@ -268,7 +269,7 @@ squote(struct buf *b, const char *s)
     buf_str(b, "'");
 }
 
-/* translate_result - Postfix $N, ${N}, $(N) to ${N}; -1 on a bad $ */
+/* translate_result - Postfix $N, ${N}, $(N) to ${N}; -1 on a bad $, -2 on $0 */
 
 static int
 translate_result(const char *res, struct buf *b, unsigned *maxref)
@@ -284,6 +285,8 @@ translate_result(const char *res, struct buf *b, unsigned *maxref)
 	if (cp[1] == '$') {
 	    buf_str(b, "$$");
 	    cp++;
+	} else if (cp[1] == '0') {
+	    return (-2);
 	} else if (isdigit((unsigned char) cp[1])) {
 	    buf_add(b, "${", 2);
 	    buf_add(b, cp + 1, 1);
@@ -296,10 +299,12 @@ translate_result(const char *res, struct buf *b, unsigned *maxref)
 	    const char *end = cp + 2;
 	    unsigned n = 0;
 
-	    while (isdigit((unsigned char) *end))
+	    while (isdigit((unsigned char) *end) && n < 100)
 		n = n * 10 + (*end++ - '0');
 	    if (*end != close)
 		return (-1);
+	    if (n == 0)
+		return (-2);
 	    buf_str(b, "${");
 	    buf_add(b, cp + 2, end - (cp + 2));
 	    buf_str(b, "}");
@@ -311,6 +316,38 @@ translate_result(const char *res, struct buf *b, unsigned *maxref)
 	}
     }
     return (0);
+}
+
+/* result_problem - why a result cannot become a rewrite, or NULL */
+
+static const char *
+result_problem(const char *res, unsigned maxref, char *why, size_t len)
+{
+    const char *cp;
+    const char *bad;
+    char   *lit;
+    char   *op;
+
+    for (cp = res; *cp; cp++)
+	if ((unsigned char) *cp < 0x20 || *cp == 0x7f)
+	    return ("control character in the result");
+    if (maxref > 0)
+	return (NULL);
+    /* A constant, with $$ meaning $ as in Postfix. */
+    if ((lit = malloc(strlen(res) + 1)) == NULL)
+	return ("out of memory");
+    for (op = lit, cp = res; *cp; cp++) {
+	*op++ = *cp;
+	if (cp[0] == '$' && cp[1] == '$')
+	    cp++;
+    }
+    *op = 0;
+    bad = addr_check_rewrite(lit);
+    free(lit);
+    if (bad == NULL)
+	return (NULL);
+    snprintf(why, len, "the result is not a usable envelope sender: %s", bad);
+    return (why);
 }
 
 /* skip_entry - print an entry we could not translate */
@@ -337,6 +374,7 @@ do_entry(struct import *im, int line, const char *text)
     struct pattern *compiled;
     unsigned maxref;
     unsigned groups;
+    int     rc;
     char    err[300];
     char   *res;
     size_t  rlen;
@@ -355,13 +393,24 @@ do_entry(struct import *im, int line, const char *text)
 	skip_entry(im, line, text, "no result");
 	goto done;
     }
-    res = strndup(cp, rlen);
-    if (res == NULL || translate_result(res, &rewrite, &maxref) < 0) {
-	skip_entry(im, line, text, "a $ in the result that is not $N, ${N}, $(N) or $$");
+    if ((res = strndup(cp, rlen)) == NULL) {
+	skip_entry(im, line, text, "out of memory");
+	goto done;
+    }
+    if ((rc = translate_result(res, &rewrite, &maxref)) < 0) {
+	skip_entry(im, line, text, rc == -2 ? "$0 (the whole match) has no "
+		   "equivalent; put a group around the whole pattern and use $1"
+		   : "a $ in the result that is not $N, ${N}, $(N) or $$");
 	free(res);
 	goto done;
     }
+    /* The loader checks a constant result; a translation must pass that check. */
+    why = result_problem(res, maxref, err, sizeof(err));
     free(res);
+    if (why != NULL) {
+	skip_entry(im, line, text, why);
+	goto done;
+    }
     if (strchr(rewrite.s, '@') == NULL) {
 	skip_entry(im, line, text, "the result is not a complete address (no @domain); "
 		   "envfrom-milter needs one");

@@ -164,6 +164,43 @@ import_groups_message(void)
     free(out);
 }
 
+/* import_output_loads - what import_text() writes loads without errors */
+
+static void
+import_output_loads(void)
+{
+    static const char *const tables[] = {
+	"/y/ y@z\002\n",		/* fuzz_import: a control character */
+	"/a/ $0@x.example\n",		/* $0 became ${0}, which the loader refuses */
+	"/a/ $(0)@x.example\n",
+	"/a/ @x.example\n",		/* a constant that is no usable sender */
+	"/a/ a@b..example\n",
+    };
+    struct config_msgs m;
+    struct config *cf;
+    char   *out;
+    size_t  len;
+    size_t  i;
+    FILE   *fp;
+
+    for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+	out = NULL;
+	if ((fp = open_memstream(&out, &len)) == NULL) {
+	    rt_ok(0, "open_memstream");
+	    return;
+	}
+	rt_is_long(import_text("t", tables[i], strlen(tables[i]), fp), 2,
+		   "import: entry %lu is reported as not translated", (unsigned long) i);
+	fclose(fp);
+	memset(&m, 0, sizeof(m));
+	cf = config_load_text("imported.conf", out, len, &m);
+	rt_ok(cf != NULL && m.errors == 0, "... and the output loads as it is");
+	config_free(cf);
+	config_msgs_free(&m);
+	free(out);
+    }
+}
+
 /* main - run every regression test */
 
 int
@@ -174,5 +211,6 @@ main(void)
     header_literal_round_trip();
     unclosed_comment_and_string();
     import_groups_message();
+    import_output_loads();
     return (rt_done());
 }
