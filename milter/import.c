@@ -245,7 +245,10 @@ parse_pattern(const char **cpp, struct tpat *p, const char **why)
     } else if (anchored) {
 	buf_str(&b, "(?:");
     }
-    buf_add(&b, start, close - start);
+    if (close == start)			/* // matches everything; '' is refused */
+	buf_str(&b, "(?:)");
+    else
+	buf_add(&b, start, close - start);
     if (non > 0 || case_sensitive || anchored)
 	buf_str(&b, ")");
     *cpp = cp;
