@@ -428,6 +428,8 @@ do_entry(struct import *im, int line, const char *text)
     if (im->depth == 0) {
 	if (main_pat.negated)
 	    buf_str(&sender, "!");
+	else if (main_pat.regex[0] == '!')
+	    buf_str(&sender, "\\");	/* /!x/ is a literal "!", not negation */
 	buf_str(&sender, main_pat.regex);
     } else {
 	buf_str(&sender, "^");

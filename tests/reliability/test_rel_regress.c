@@ -206,6 +206,40 @@ import_output_loads(void)
     }
 }
 
+/* import_literal_bang - /!x/ means a literal "!x", not "does not match x" */
+
+static void
+import_literal_bang(void)
+{
+    static const char table[] = "/!x/ a@b.example\n!/!y/ c@d.example\n";
+    struct config_msgs m;
+    struct config *cf;
+    char   *out = NULL;
+    size_t  len;
+    FILE   *fp;
+
+    /* fuzz_import: "/!/" became sender = '!', an empty negated pattern. */
+    if ((fp = open_memstream(&out, &len)) == NULL) {
+	rt_ok(0, "open_memstream");
+	return;
+    }
+    (void) import_text("t", table, sizeof(table) - 1, fp);
+    fclose(fp);
+    memset(&m, 0, sizeof(m));
+    cf = config_load_text("imported.conf", out, len, &m);
+    if (rt_ok(cf != NULL && cf->rules->nrules == 2, "import: /!x/ and !/!y/ load")) {
+	rt_ok(!pattern_negated(cf->rules->rules[0]->sender),
+	      "... /!x/ is not negated");
+	rt_ok(pattern_negated(cf->rules->rules[1]->sender),
+	      "... !/!y/ is negated");
+	rt_is_str(pattern_source(cf->rules->rules[1]->sender), "!!y",
+		  "... and tests a literal \"!y\"");
+    }
+    config_free(cf);
+    config_msgs_free(&m);
+    free(out);
+}
+
 /* main - run every regression test */
 
 int
@@ -217,5 +251,6 @@ main(void)
     unclosed_comment_and_string();
     import_groups_message();
     import_output_loads();
+    import_literal_bang();
     return (rt_done());
 }
