@@ -133,3 +133,39 @@ fuzz-bins: $(FUZZ_BINS)
 fuzz-build:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) HARDEN_CFLAGS= HARDEN_LDFLAGS= \
 	    CFLAGS="$(FUZZ_FLAGS)" fuzz-bins
+
+# fuzz_run - run one target for FUZZ_SECONDS; its log shows cov/ft/execs
+define fuzz_run
+	@mkdir -p $(FUZZ_BUILD)/corpus/$(1) $(FUZZ_BUILD)/artifacts
+	@echo "fuzz_$(1): $(FUZZ_SECONDS) s, log in $(FUZZ_BUILD)/fuzz_$(1).log"
+	@$(FUZZ_BUILD)/fuzz/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -rss_limit_mb=2048 -max_len=$(FUZZ_MAXLEN_$(1)) -print_final_stats=1 \
+	    $(if $(wildcard fuzz/$(1).dict),-dict=fuzz/$(1).dict) \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$(1)- \
+	    $(FUZZ_BUILD)/corpus/$(1) fuzz/corpus/$(1) >$(FUZZ_BUILD)/fuzz_$(1).log 2>&1; \
+	st=$$?; grep -a -e INITED -e DONE -e number_of_executed_units $(FUZZ_BUILD)/fuzz_$(1).log; \
+	if [ $$st -ne 0 ]; then grep -a -v -e ' NEW ' -e REDUCE -e pulse \
+	    $(FUZZ_BUILD)/fuzz_$(1).log | tail -60; \
+	    echo "fuzz_$(1) FAILED: the input is in $(FUZZ_BUILD)/artifacts/"; exit 1; fi
+
+endef
+
+fuzz: deps-test fuzz-build
+	$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t)))
+
+# Line coverage of milter/ reached by the seeds plus the corpus fuzzing grew.
+COV_BUILD	= build-fuzzcov
+COV_FLAGS	= -O0 -g -fprofile-instr-generate -fcoverage-mapping -fsanitize=fuzzer-no-link
+
+fuzz-cov:
+	$(MAKE) BUILD=$(COV_BUILD) CC=$(FUZZ_CC) HARDEN_CFLAGS= HARDEN_LDFLAGS= \
+	    CFLAGS="$(COV_FLAGS)" fuzz-bins
+	@rm -f $(COV_BUILD)/*.profraw
+	@for t in $(FUZZ_TARGETS); do \
+	    LLVM_PROFILE_FILE=$(COV_BUILD)/$$t.profraw $(COV_BUILD)/fuzz/fuzz_$$t -runs=0 \
+		fuzz/corpus/$$t $$(ls -d $(FUZZ_BUILD)/corpus/$$t 2>/dev/null) >/dev/null 2>&1; \
+	done
+	@$(LLVM_PROFDATA) merge -o $(COV_BUILD)/all.profdata $(COV_BUILD)/*.profraw
+	@$(LLVM_COV) report $(COV_BUILD)/fuzz/fuzz_addr \
+	    $(patsubst %,-object $(COV_BUILD)/fuzz/fuzz_%,$(filter-out addr,$(FUZZ_TARGETS))) \
+	    -instr-profile=$(COV_BUILD)/all.profdata $(patsubst %,milter/%.c,$(CORE))
