@@ -43,7 +43,7 @@ SAN_SUITES	= /unit/test_ protocol/ reliability/hostile reliability/faults \
 
 # Our C test programs.  Unit-style ones land in $(BUILD)/tests/unit/ so
 # tests/run.sh runs them with the others.
-REL_UNIT	= regress
+REL_UNIT	= hostile regress
 REL_UNIT_BINS	= $(REL_UNIT:%=$(BUILD)/tests/unit/test_rel_%)
 REL_TOOLS	=
 # The unit tests that exist (the list in the Makefile may be ahead of the tree).
