@@ -45,7 +45,7 @@ SAN_SUITES	= /unit/test_ protocol/ reliability/hostile reliability/faults \
 # tests/run.sh runs them with the others.
 REL_UNIT	= hostile regress
 REL_UNIT_BINS	= $(REL_UNIT:%=$(BUILD)/tests/unit/test_rel_%)
-REL_TOOLS	=
+REL_TOOLS	= $(BUILD)/tests/reliability/loadgen
 # The unit tests that exist (the list in the Makefile may be ahead of the tree).
 UNIT_PRESENT	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
