@@ -1,23 +1,18 @@
 #!/bin/sh
-# tests/reliability/load.t - load, soak, reloads under load, and SIGTERM under load
+# tests/reliability/load.t - load and soak, with reloads under load
 #
-# 1. Soak: tests/reliability/loadgen holds ENVFROM_LOAD_CONNS (250)
-#    connections open at once on a unix socket and sends at least
-#    ENVFROM_LOAD_MESSAGES (10000) messages for at least
-#    ENVFROM_LOAD_SECONDS (10) s, mixed senders, clients, logins,
-#    recipients and From: headers; some clients drop the connection in the
-#    middle of a message or abort it.  The config is replaced and SIGUSR1
-#    sent every second (two equivalent rule sets and one that does not
-#    load).  Every reply is checked against loadgen's own model of the
-#    rules: 0 wrong, 0 errors; the log has one line per reload and no
-#    other error or warning; after the run the daemon's open descriptors
-#    are what they were after the warm-up and its RSS is within
-#    ENVFROM_RSS_SLACK_KB (2048) of it.
-# 2. Stop: the same load, and SIGTERM 3 s into it: the daemon exits with
-#    status 0 within a second, leaves no process, and every reply that
-#    did arrive before the stop is right (a message cut off gets no
-#    reply, which Postfix's milter_default_action = tempfail turns into a
-#    retry; with a real Postfix in front that is checked by tests/e2e).
+# tests/reliability/loadgen holds ENVFROM_LOAD_CONNS (250) connections open
+# at once on a unix socket and sends at least ENVFROM_LOAD_MESSAGES (10000)
+# messages for at least ENVFROM_LOAD_SECONDS (10) s, mixed senders,
+# clients, logins, recipients and From: headers; some clients drop the
+# connection in the middle of a message or abort it.  The config is
+# replaced and SIGUSR1 sent every second (two equivalent rule sets and one
+# that does not load).  Every reply is checked against loadgen's own model
+# of the rules: 0 wrong, 0 errors; the log has one line per reload and no
+# other error or warning; after the run the daemon's open descriptors are
+# what they were after the warm-up and its RSS is within
+# ENVFROM_RSS_SLACK_KB (2048) of it; then it stops with status 0.
+# SIGTERM under load is tests/reliability/stop.t.
 #
 # The figures are printed as "# loadgen: ..." lines (docs/reliability.md).
 
@@ -34,15 +29,16 @@ CONNS=${ENVFROM_LOAD_CONNS:-250}
 MESSAGES=${ENVFROM_LOAD_MESSAGES:-10000}
 SECONDS_MIN=${ENVFROM_LOAD_SECONDS:-10}
 RSS_SLACK=${ENVFROM_RSS_SLACK_KB:-2048}
-# Sanitizers keep freed memory in quarantine: only gross growth means something.
-[ -n "$ENVFROM_SANITIZER" ] && RSS_SLACK=${ENVFROM_RSS_SLACK_KB:-131072}
+# Sanitizers keep freed memory in quarantine (ASan: 256 MiB) and shadow memory:
+# under them only gross growth means something.
+[ -n "$ENVFROM_SANITIZER" ] && RSS_SLACK=${ENVFROM_RSS_SLACK_KB:-327680}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/efm-load.XXXXXX") || exit 1
 trap '_lib_cleanup; rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 "$LOADGEN" -W "$tmp" || { echo "1..0 # SKIP loadgen -W failed"; exit 0; }
 
-plan 18
+plan 13
 
 # tst STATUS DESC - a test point: ok when STATUS is 0
 tst() { if [ "$1" -eq 0 ]; then ok "$2"; else not_ok "$2"; fi; }
@@ -51,7 +47,6 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$tmp/out" | tail -1; }
 # count TEXT - lines of the log holding TEXT
 count() { grep -cF -- "$1" "$tmp/log"; }
 
-# --- 1. soak -----------------------------------------------------------
 start_milter "$tmp/conf" "unix:$tmp/sock" "$tmp/log" || { not_ok "daemon starts"; exit 1; }
 "$LOADGEN" -s "unix:$tmp/sock" -p "$milter_pid" -C "$tmp" -c "$CONNS" \
 	-n "$MESSAGES" -d "$SECONDS_MIN" >"$tmp/out" 2>&1
@@ -95,28 +90,3 @@ tst $? "RSS after the run ${ra} KiB, after the warm-up ${rb} KiB (slack $RSS_SLA
 stop_milter
 [ $? -eq 0 ]
 tst $? "the daemon then stops with status 0"
-
-# --- 2. SIGTERM under load ---------------------------------------------
-: >"$tmp/log"
-cp "$tmp/conf.a" "$tmp/conf"
-start_milter "$tmp/conf" "unix:$tmp/sock" "$tmp/log" || { not_ok "daemon starts"; exit 1; }
-pid=$milter_pid
-"$LOADGEN" -s "unix:$tmp/sock" -p "$pid" -C "$tmp" -c "$CONNS" -w 500 -K 3000 >"$tmp/out" 2>&1
-lg_status=$?
-sed 's/^/# /' "$tmp/out" | grep -v '^# # ' | head -5
-grep '^# ' "$tmp/out" | head -10
-wait "$pid"
-st=$?
-milter_pid=""
-stop_ms=$(field stop_ms)
-[ -n "$stop_ms" ] && [ "$stop_ms" -lt 1000 ]
-tst $? "SIGTERM under load: the daemon exits within 1000 ms (${stop_ms} ms)"
-[ "$st" -eq 0 ]
-tst $? "... with status 0"
-! kill -0 "$pid" 2>/dev/null && ! pgrep -f "$tmp/sock" >/dev/null
-tst $? "... and no process is left"
-[ "$lg_status" -eq 0 ] && [ "$(field wrong)" = 0 ] && [ "$(field errors)" = 0 ] &&
-	[ "$(field checked)" -gt 0 ]
-tst $? "... $(field checked) replies before the stop all right, $(field interrupted) messages cut off"
-[ "$(count 'stopping on signal 15 (SIGTERM)')" -eq 1 ]
-tst $? "... and the log says why it stopped"

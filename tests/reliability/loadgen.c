@@ -96,8 +96,8 @@ static struct {
     int     reload_ms;
     int     stop_ms;			/* -K */
     unsigned seed;
-    volatile int phase_done;		/* stop sending new messages */
-    volatile int stopping;		/* SIGTERM sent */
+    int     phase_done;			/* stop sending new messages: __atomic */
+    int     stopping;			/* SIGTERM sent: __atomic */
     unsigned long sent;
     unsigned long checked;
     unsigned long rewritten;
@@ -142,6 +142,8 @@ rnd(unsigned *s)
 
 #define PICK(s, arr)	((arr)[rnd(s) % (sizeof(arr) / sizeof((arr)[0]))])
 #define ADD(v, n)	__atomic_add_fetch(&(v), (n), __ATOMIC_RELAXED)
+#define GET(v)		__atomic_load_n(&(v), __ATOMIC_ACQUIRE)
+#define SET(v, n)	__atomic_store_n(&(v), (n), __ATOMIC_RELEASE)
 
 /*
  * The rule set.  conf.a and conf.b must decide the same; model() is
@@ -436,7 +438,7 @@ conn_close(struct conn *c, int quit)
 static void
 error_reply(struct conn *c, const struct msg *m, const char *what)
 {
-    if (G.stopping) {
+    if (GET(G.stopping)) {
 	ADD(G.interrupted, 1);
     } else {
 	ADD(G.errors, 1);
@@ -607,15 +609,15 @@ client(void *arg)
 	conn_close(&c, 0);
     }
     pthread_barrier_wait(&G.barrier);
-    while (!G.phase_done) {
+    while (!GET(G.phase_done)) {
 	if (__atomic_load_n(&G.sent, __ATOMIC_RELAXED) >= G.target && G.min_seconds <= 0)
 	    break;
 	if (!c.open) {
-	    if (G.stopping)
+	    if (GET(G.stopping))
 		break;
 	    ADD(G.reconnects, 1);
 	    if (conn_open(&c, &s) < 0) {
-		if (G.stopping)
+		if (GET(G.stopping))
 		    break;
 		ADD(G.errors, 1);
 		printf("# error: reconnecting: %s\n", c.mc.err);
@@ -661,9 +663,9 @@ reloader(void *arg)
     (void) arg;
     ts.tv_sec = G.reload_ms / 1000;
     ts.tv_nsec = (G.reload_ms % 1000) * 1000000L;
-    while (!G.phase_done && !G.stopping) {
+    while (!GET(G.phase_done) && !GET(G.stopping)) {
 	nanosleep(&ts, NULL);
-	if (G.phase_done || G.stopping)
+	if (GET(G.phase_done) || GET(G.stopping))
 	    break;
 	if (write_file(G.dir, "conf", cycle[i]) < 0 || kill(G.pid, SIGUSR1) < 0) {
 	    printf("# error: reload: %s\n", strerror(errno));
@@ -769,7 +771,7 @@ run_phase(unsigned long target, double min_seconds, int reload, int stop_ms)
     int     i;
     int     fds;
 
-    G.phase_done = 0;
+    SET(G.phase_done, 0);
     G.target = __atomic_load_n(&G.sent, __ATOMIC_RELAXED) + target;
     G.min_seconds = min_seconds;
     pthread_barrier_init(&G.barrier, NULL, (unsigned) G.conns + 1);
@@ -792,25 +794,25 @@ run_phase(unsigned long target, double min_seconds, int reload, int stop_ms)
     for (;;) {
 	double  t = now_s() - t0;
 
-	if (stop_ms > 0 && !G.stopping && t * 1000 >= stop_ms) {
-	    G.stopping = 1;
+	if (stop_ms > 0 && !GET(G.stopping) && t * 1000 >= stop_ms) {
+	    SET(G.stopping, 1);
 	    stop_at = now_s();
 	    kill(G.pid, SIGTERM);
 	}
-	if (G.stopping && stop_at > 0 && proc_gone(G.pid)) {
+	if (GET(G.stopping) && stop_at > 0 && proc_gone(G.pid)) {
 	    printf("loadgen: stop_ms=%.0f\n", (now_s() - stop_at) * 1000);
 	    stop_at = 0;
-	    G.phase_done = 1;
+	    SET(G.phase_done, 1);
 	}
-	if (stop_ms > 0 && G.stopping && now_s() - t0 > stop_ms / 1000.0 + 10) {
+	if (stop_ms > 0 && GET(G.stopping) && now_s() - t0 > stop_ms / 1000.0 + 10) {
 	    printf("# the daemon did not exit within 10 s of SIGTERM\n");
 	    ADD(G.errors, 1);
-	    G.phase_done = 1;
+	    SET(G.phase_done, 1);
 	}
 	if (stop_ms == 0 && __atomic_load_n(&G.sent, __ATOMIC_RELAXED) >= G.target
 	    && t >= min_seconds)
-	    G.phase_done = 1;
-	if (G.phase_done)
+	    SET(G.phase_done, 1);
+	if (GET(G.phase_done))
 	    break;
 	usleep(10000);
     }
@@ -920,7 +922,7 @@ main(int argc, char **argv)
     /* With -K the load goes on until the daemon has stopped. */
     secs = run_phase(G.stop_ms ? ULONG_MAX / 2 : messages, G.stop_ms ? 0 : seconds,
 		     G.stop_ms == 0, G.stop_ms);
-    if (!G.stopping) {
+    if (!GET(G.stopping)) {
 	fds2 = settle(fds1);
 	rss2 = proc_rss_kb(G.pid);
     }
