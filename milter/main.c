@@ -580,6 +580,7 @@ run(const char *socket_opt, const char *user_opt, int foreground)
     if (signals_start(sock, reload) < 0)
 	return (EX_OSERR);
     rc = smfi_main();
+    signals_main_returned();
     current_install(NULL);
     if (path)
 	(void) unlink(path);
