@@ -47,7 +47,8 @@ ASAN_EXTRA	= reliability/stop
 # tests/run.sh runs them with the others.
 REL_UNIT	= hostile regress
 REL_UNIT_BINS	= $(REL_UNIT:%=$(BUILD)/tests/unit/test_rel_%)
-REL_TOOLS	= $(BUILD)/tests/reliability/loadgen
+REL_TOOLS	= $(BUILD)/tests/reliability/loadgen $(BUILD)/tests/reliability/allocfail \
+		  $(BUILD)/tests/reliability/failmalloc.so
 # The unit tests that exist (the list in the Makefile may be ahead of the tree).
 UNIT_PRESENT	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
