@@ -173,3 +173,33 @@ fuzz-cov:
 	@$(LLVM_COV) report $(COV_BUILD)/fuzz/fuzz_addr \
 	    $(patsubst %,-object $(COV_BUILD)/fuzz/fuzz_%,$(filter-out addr,$(FUZZ_TARGETS))) \
 	    -instr-profile=$(COV_BUILD)/all.profdata $(patsubst %,milter/%.c,$(CORE))
+
+# Valgrind memcheck of the daemon through the protocol suite.  Every daemon
+# start_milter() runs is wrapped (tests/lib.sh ENVFROM_WRAPPER); valgrind
+# makes its exit status 99 on any error or definitely lost block, which the
+# suite reports, and the logs are checked once more afterwards.
+VALGRIND	?= valgrind
+VG_DIR		= $(abspath $(BUILD))/valgrind
+VG_SUITES	?= protocol/ reliability/faults
+VG_SUPP		= $(abspath tests/reliability/valgrind.supp)
+VG_FLAGS	= --tool=memcheck --error-exitcode=99 --leak-check=full \
+		  --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+		  --track-origins=yes --suppressions=$(VG_SUPP) \
+		  --log-file=$(VG_DIR)/daemon.%p.log
+
+valgrind-test: deps-test
+	$(MAKE) reliability-build
+	rm -rf $(VG_DIR)
+	mkdir -p $(VG_DIR)
+	chmod 1777 $(VG_DIR)
+	ENVFROM_WRAPPER="$(VALGRIND) $(VG_FLAGS)" ENVFROM_WAIT_SCALE=10 \
+	    BUILD=$(BUILD) sh tests/run.sh $(VG_SUITES); st=$$?; \
+	logs=$$(ls $(VG_DIR)/daemon.*.log 2>/dev/null | wc -l); \
+	bad=$$(grep -L 'ERROR SUMMARY: 0 errors' $(VG_DIR)/daemon.*.log 2>/dev/null); \
+	lost=$$(grep -h 'definitely lost:' $(VG_DIR)/daemon.*.log 2>/dev/null | grep -v ' 0 bytes in 0 blocks' || true); \
+	echo "valgrind: $$logs daemon runs, logs in $(VG_DIR)"; \
+	grep -h 'ERROR SUMMARY\|definitely lost\|indirectly lost\|possibly lost\|still reachable\|suppressed:' \
+	    $(VG_DIR)/daemon.*.log | sed 's/^==[0-9]*== *//' | sort | uniq -c | sort -rn | head -20; \
+	if [ "$$logs" -eq 0 ] || [ -n "$$bad" ] || [ -n "$$lost" ]; then \
+	    echo "valgrind found errors or leaks in:"; for f in $$bad; do echo "== $$f"; head -80 "$$f"; done; \
+	    echo "$$lost"; exit 1; fi; exit $$st
