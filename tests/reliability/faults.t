@@ -5,7 +5,8 @@
 # is started as), a directory, or invalid (a bad regex; an unclosed /*
 # comment, which libconfuse alone would accept while dropping every rule
 # after it) stops the daemon with exit 78 and an error naming the file
-# (and the line), both for -n and for the daemon itself.
+# (and the line), both for -n and for the daemon itself.  A dry run (-t)
+# with a bad sender, recipient or client address exits 65 or 64.
 #
 # At reload (SIGUSR1): the same faults are logged with "reload of FILE
 # failed; the rules loaded before stay in force", and the next message is
@@ -69,7 +70,7 @@ reload_fault() {
 	tst $? "... and the old rules still rewrite"
 }
 
-plan 31
+plan 34
 
 # --- at start ------------------------------------------------------------
 for mode in -n daemon; do
@@ -109,6 +110,17 @@ for mode in -n daemon; do
 done
 [ ! -e "$tmp/never.sock" ]
 tst $? "none of them opened the socket"
+# Dry runs that stop at bad input; under make asan-test a leak on these
+# ways out would turn the status into LeakSanitizer's 99.
+conf "$tmp/ok.conf" x@relay.example
+for t in "65 -t <bad" "64 -t a@home.example -i 999.1.1.1" "65 -t a@home.example -r c@d -r <bad"; do
+	want=${t%% *}
+	# shellcheck disable=SC2086
+	"$ENVFROM_BIN" -c "$tmp/ok.conf" ${t#* } >"$tmp/out" 2>&1
+	st=$?
+	[ $st = "$want" ]
+	tst $? "envfrom-milter ${t#* }: exit $want (got $st), nothing left allocated"
+done
 
 # --- at reload -----------------------------------------------------------
 conf "$tmp/conf" old@relay.example
