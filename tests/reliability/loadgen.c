@@ -111,6 +111,7 @@ static struct {
     unsigned long reloads;
     unsigned long bad_reloads;
     int     peak_fds;
+    int     running;			/* client threads not yet finished: __atomic */
     pthread_mutex_t lock;		/* for the wrong-reply descriptions */
     int     shown;
     pthread_barrier_t barrier;
@@ -629,6 +630,7 @@ client(void *arg)
 	    conn_close(&c, 1);			/* the SMTP session ends */
     }
     conn_close(&c, 1);
+    __atomic_sub_fetch(&G.running, 1, __ATOMIC_RELEASE);
     return (NULL);
 }
 
@@ -779,6 +781,7 @@ run_phase(unsigned long target, double min_seconds, int reload, int stop_ms)
     pthread_attr_setstacksize(&attr, 256 * 1024);
     if ((tids = calloc((size_t) G.conns, sizeof(*tids))) == NULL)
 	exit(70);
+    SET(G.running, G.conns);
     for (i = 0; i < G.conns; i++)
 	if (pthread_create(&tids[i], &attr, client, (void *) (size_t) (i + 1)) != 0) {
 	    printf("# cannot create thread %d\n", i);
@@ -812,6 +815,14 @@ run_phase(unsigned long target, double min_seconds, int reload, int stop_ms)
 	if (stop_ms == 0 && __atomic_load_n(&G.sent, __ATOMIC_RELAXED) >= G.target
 	    && t >= min_seconds)
 	    SET(G.phase_done, 1);
+	/* A daemon that died (or clients that all gave up) ends the run. */
+	if (!GET(G.stopping) && !GET(G.phase_done)
+	    && (GET(G.running) == 0 || proc_gone(G.pid))) {
+	    if (proc_gone(G.pid))
+		printf("# error: the daemon (pid %ld) is gone\n", (long) G.pid);
+	    ADD(G.errors, 1);
+	    SET(G.phase_done, 1);
+	}
 	if (GET(G.phase_done))
 	    break;
 	usleep(10000);
