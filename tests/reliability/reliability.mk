@@ -6,19 +6,21 @@
 #                        any sanitizer report fails
 #   make tsan            ThreadSanitizer build in build-tsan/
 #   make tsan-test       the same suites on it
-#   make valgrind-test   the protocol suite with the daemon under valgrind
-#                        memcheck: 0 errors, 0 bytes definitely lost
+#   make valgrind-test   the protocol and fault suites with the daemon under
+#                        valgrind memcheck: 0 errors, 0 bytes definitely lost
 #   make fuzz            build the libFuzzer targets (fuzz/) in build-fuzz/ and
-#                        run each for FUZZ_SECONDS on a copy of its seed
-#                        corpus; a crash, leak or timeout fails
-#   make fuzz-cov        line coverage the seed corpora plus FUZZ_SECONDS of
-#                        fuzzing reach (llvm-cov)
+#                        run each for FUZZ_SECONDS on a working corpus seeded
+#                        from fuzz/corpus/NAME; a crash, leak, UB report or a
+#                        10 s input fails
+#   make fuzz-cov        line coverage of milter/ reached by the seeds and
+#                        the working corpora (llvm-cov)
 #
 # Sanitizer builds turn HARDEN off (FORTIFY and ASan do not mix) and
 # recover from nothing (-fno-sanitize-recover=all), so undefined behaviour
-# aborts the process.  Reports also go to files in BUILD/sanitizer-reports, which
-# the test targets require to be empty afterwards: a report in a process
-# whose exit status nobody looks at (a daemon killed by a test) still fails.
+# aborts the process.  Reports also go to files in BUILD/sanitizer-reports,
+# which the test targets require to be empty afterwards: a report in a
+# process whose exit status nobody looks at (a daemon killed by a test)
+# still fails.  docs/reliability.md has the results.
 
 SAN_CC		?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo gcc)
 FUZZ_CC		?= clang
@@ -53,7 +55,7 @@ REL_TOOLS	= $(BUILD)/tests/reliability/loadgen $(BUILD)/tests/reliability/allocf
 UNIT_PRESENT	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: asan asan-test tsan tsan-test san-build san-test valgrind-test \
-	fuzz fuzz-build fuzz-cov reliability-build print-hardening
+	fuzz fuzz-build fuzz-bins fuzz-cov reliability-build print-hardening
 
 test-build: $(REL_UNIT_BINS) $(REL_TOOLS)
 
@@ -74,7 +76,7 @@ $(BUILD)/tests/reliability/allocfail: $(BUILD)/tests/reliability/allocfail.o $(B
 # The shim is preloaded into the daemon: position independent, no sanitizer.
 $(BUILD)/tests/reliability/failmalloc.so: tests/reliability/failmalloc.c
 	@mkdir -p $(@D)
-	$(CC) -std=gnu99 $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl -pthread
+	$(CC) -std=gnu99 $(WARN) -O2 -g -fPIC -shared -o $@ $<
 
 # print-hardening - the flags the release build uses (for reliability/hardening.t)
 print-hardening:
@@ -82,8 +84,12 @@ print-hardening:
 	@echo "CFLAGS=$(ALL_CFLAGS)"
 	@echo "LDFLAGS=$(ALL_LDFLAGS)"
 
-# san-build / san-test - one sanitizer build and its suites (SAN=asan|tsan)
+# san-build / san-test - one sanitizer build and its suites (SAN=asan|tsan);
+# a build directory made with other flags is started afresh.
 san-build:
+	@if [ "$$(cat $(SAN_BUILD)/.flags 2>/dev/null)" != "$(SAN_CC) $(SAN_CFLAGS)" ]; then \
+	    rm -rf $(SAN_BUILD); mkdir -p $(SAN_BUILD); \
+	    echo "$(SAN_CC) $(SAN_CFLAGS)" >$(SAN_BUILD)/.flags; fi
 	$(MAKE) BUILD=$(SAN_BUILD) CC=$(SAN_CC) HARDEN_CFLAGS= HARDEN_LDFLAGS= \
 	    CFLAGS="$(SAN_CFLAGS)" LDFLAGS="$(SAN_CFLAGS)" reliability-build
 
@@ -121,7 +127,7 @@ tsan-test: deps-test
 FUZZ_FLAGS	= -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
 		  -fsanitize=fuzzer-no-link,address,undefined,float-divide-by-zero
 FUZZ_BINS	= $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
-# Per target: longest input, and a dictionary when there is one.
+# Per target: the longest input (fuzz/NAME.dict is used when it exists).
 FUZZ_MAXLEN_addr	= 4096
 FUZZ_MAXLEN_eval	= 4096
 FUZZ_MAXLEN_config	= 16384
