@@ -58,6 +58,7 @@ all: $(BIN)
 
 include packaging/rpm/rpm.mk
 include tests/bench/bench.mk
+include tests/reliability/reliability.mk
 
 $(BUILD)/milter/%.o: milter/%.c milter/*.h
 	@mkdir -p $(@D)

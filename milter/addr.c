@@ -18,7 +18,8 @@
  *
  *	addr_parse() accepts what Postfix hands a milter: "<addr>" from
  *	smtpd, bare "addr" from the non-SMTP (sendmail(1)) path, "<>" or ""
- *	for the null sender, and "<@route,@route:addr>".  It refuses control
+ *	for the null sender (so is "<\"\">", which unquotes to nothing, as in
+ *	Postfix), and "<@route,@route:addr>".  It refuses control
  *	characters (NUL cannot occur: milter strings end at NUL), unbalanced
  *	brackets or quotes, unquoted spaces, and addresses longer than
  *	ADDR_MAX_LEN; 8-bit bytes (SMTPUTF8) are kept as they are.
@@ -29,19 +30,24 @@
  *
  *	addr_check_rewrite() decides whether the result of a rewrite may be
  *	used as an envelope sender: local@domain, no control characters, a
- *	syntactically valid domain, at most ADDR_PATH_MAX bytes.
+ *	syntactically valid domain (a hostname, [IPv4] or [IPv6:address]:
+ *	nothing that a header parser could read as a comment or a list), at
+ *	most ADDR_PATH_MAX bytes.
  *
  *	addr_header_mailbox() finds the one mailbox of a header value such
- *	as From: (display names, quoted strings, comments and folding are
- *	understood) and returns where its addr-spec lies, so that
- *	addr_header_replace() can change the address and keep everything else
- *	(display name, encoded words, comments) byte for byte.
+ *	as From: (display names, quoted strings, comments, folding and a
+ *	domain literal after "@" are understood) and returns where its
+ *	addr-spec lies, so that addr_header_replace() can change the address
+ *	and keep everything else (display name, encoded words, comments)
+ *	byte for byte.
  * DIAGNOSTICS
  *	ADDR_INVALID with a static reason in *why; ADDR_NOMEM.
  */
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 
@@ -152,6 +158,11 @@ addr_parse(const char *arg, char **internal, const char **why)
 	}
     }
     *op = 0;
+    /* <""> unquotes to nothing: that is the null sender, as in Postfix. */
+    if (op == out) {
+	*internal = out;
+	return (ADDR_NULL);
+    }
     /* user@example.com. is user@example.com. */
     if ((at = strrchr(out, '@')) != NULL && op - at > 2 && op[-1] == '.')
 	*--op = 0;
@@ -222,6 +233,23 @@ addr_external(const char *internal, int brackets)
     return (out);
 }
 
+/* literal_ok - "[IPv4]" or "[IPv6:address]", the literals in use (RFC 5321 4.1.3) */
+
+static int
+literal_ok(const char *dom, size_t len)
+{
+    char    text[64];
+    unsigned char bin[16];
+
+    if (len < 3 || len - 2 >= sizeof(text) || dom[len - 1] != ']')
+	return (0);
+    memcpy(text, dom + 1, len - 2);
+    text[len - 2] = 0;
+    if (strncasecmp(text, "IPv6:", 5) == 0)
+	return (inet_pton(AF_INET6, text + 5, bin) == 1);
+    return (inet_pton(AF_INET, text, bin) == 1);
+}
+
 /* domain_ok - a dotted hostname or an address literal */
 
 static int
@@ -234,8 +262,7 @@ domain_ok(const char *dom)
     if (len == 0)
 	return (0);
     if (dom[0] == '[')
-	return (len > 2 && dom[len - 1] == ']' && memchr(dom + 1, '[', len - 2) == NULL
-		&& memchr(dom + 1, ']', len - 2) == NULL);
+	return (literal_ok(dom, len));
     for (cp = dom; *cp; cp++) {
 	unsigned char c = (unsigned char) *cp;
 
@@ -289,6 +316,7 @@ addr_header_mailbox(const char *value, struct addr_mailbox *mb, const char **why
     int     have_open = 0;
     int     have_close = 0;
     int     in_quote = 0;
+    int     in_literal = 0;
     int     depth = 0;
     size_t  tok_start = 0;
     size_t  tok_end = 0;
@@ -310,6 +338,12 @@ addr_header_mailbox(const char *value, struct addr_mailbox *mb, const char **why
 	    else if (c == '"')
 		in_quote = 0;
 	    tokchar = 1;
+	} else if (in_literal) {
+	    if (c == '\\' && value[i + 1])
+		i++;
+	    else if (c == ']')
+		in_literal = 0;
+	    tokchar = 1;
 	} else if (depth > 0) {
 	    if (c == '\\' && value[i + 1])
 		i++;
@@ -323,6 +357,10 @@ addr_header_mailbox(const char *value, struct addr_mailbox *mb, const char **why
 	    gap = 1;
 	} else if (c == '"') {
 	    in_quote = 1;
+	    tokchar = 1;
+	} else if (c == '[' && i > 0 && value[i - 1] == '@') {
+	    /* A domain literal: [IPv6:::1] holds ':', which is no group. */
+	    in_literal = 1;
 	    tokchar = 1;
 	} else if (c == '<') {
 	    if (have_open) {
@@ -365,8 +403,8 @@ addr_header_mailbox(const char *value, struct addr_mailbox *mb, const char **why
 	    return (ADDR_INVALID);
 	}
     }
-    if (in_quote || depth > 0) {
-	*why = "unterminated quoted string or comment in header";
+    if (in_quote || in_literal || depth > 0) {
+	*why = "unterminated quoted string, comment or domain literal in header";
 	return (ADDR_INVALID);
     }
     if (have_open && !have_close) {

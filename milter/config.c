@@ -77,6 +77,9 @@ static const char *const field_key[RF_FIELD_COUNT] = {
     [RF_NULL_SENDER] = "null_sender",
 };
 
+static void vadd_msg(struct load *, int, int, const char *, va_list)
+		__attribute__((format(printf, 4, 0)));
+
 /* vadd_msg - record one message for a line (0: no line) */
 
 static void
@@ -134,12 +137,22 @@ add_msg(struct load *ld, int is_error, int line, const char *fmt,...)
 #define ERROR_AT(ld, line, ...)		add_msg((ld), 1, (line), __VA_ARGS__)
 #define WARNING_AT(ld, line, ...)	add_msg((ld), 0, (line), __VA_ARGS__)
 
+static void confuse_error(cfg_t *, const char *, va_list)
+		__attribute__((format(printf, 2, 0)));
+static void rule_error(void *, enum rule_field, const char *,...)
+		__attribute__((format(printf, 3, 4)));
+
 /* confuse_error - libconfuse's error callback: a syntax error */
 
 static void
 confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
-    vadd_msg(current_load, 1, cfg ? cfg->line : 0, fmt, ap);
+    int     line = cfg ? cfg->line : 0;
+
+    /* libconfuse's count can run past the end; never name a line that is not there. */
+    if (line > current_load->lm.lines)
+	line = current_load->lm.lines;
+    vadd_msg(current_load, 1, line, fmt, ap);
 }
 
 /* rule_error - ruleset_add()'s reporter: blame the option's line */
@@ -521,6 +534,15 @@ parse(struct load *ld, const char *text, size_t len)
 	return (cf);
     }
     check_quoting(ld);
+    /* libconfuse would drop the rest of the file, or blame its last line. */
+    if (ld->lm.open_comment)
+	ERROR_AT(ld, ld->lm.open_comment, "comment opened with /* is never closed: "
+		 "everything after it would be ignored");
+    if (ld->lm.open_string)
+	ERROR_AT(ld, ld->lm.open_string, "quoted string is never closed (it runs to "
+		 "the end of the file)");
+    if (ld->lm.open_comment || ld->lm.open_string)
+	return (cf);
     if ((c = cfg_init(opts, CFGF_NONE)) == NULL) {
 	ld->nomem = 1;
 	return (cf);
@@ -596,7 +618,7 @@ config_load_text(const char *name, const char *text, size_t len,
 
     /* libconfuse wants a terminated string. */
     if ((copy = malloc(len + 1)) == NULL) {
-	struct load ld = {name, msgs, {0, 0, 0}, 0, 0};
+	struct load ld = {name, msgs, {0, 0, 0, 0, 0, 0}, 0, 0};
 
 	ERROR_AT(&ld, 0, "out of memory");
 	return (NULL);
@@ -613,7 +635,7 @@ config_load_text(const char *name, const char *text, size_t len,
 struct config *
 config_load(const char *path, struct config_msgs *msgs)
 {
-    struct load ld = {path, msgs, {0, 0, 0}, 0, 0};
+    struct load ld = {path, msgs, {0, 0, 0, 0, 0, 0}, 0, 0};
     struct stat st;
     struct config *cf = NULL;
     char   *text = NULL;

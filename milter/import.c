@@ -245,7 +245,10 @@ parse_pattern(const char **cpp, struct tpat *p, const char **why)
     } else if (anchored) {
 	buf_str(&b, "(?:");
     }
-    buf_add(&b, start, close - start);
+    if (close == start)			/* // matches everything; '' is refused */
+	buf_str(&b, "(?:)");
+    else
+	buf_add(&b, start, close - start);
     if (non > 0 || case_sensitive || anchored)
 	buf_str(&b, ")");
     *cpp = cp;
@@ -269,7 +272,7 @@ squote(struct buf *b, const char *s)
     buf_str(b, "'");
 }
 
-/* translate_result - Postfix $N, ${N}, $(N) to ${N}; -1 on a bad $ */
+/* translate_result - Postfix $N, ${N}, $(N) to ${N}; -1 on a bad $, -2 on $0 */
 
 static int
 translate_result(const char *res, struct buf *b, unsigned *maxref)
@@ -285,6 +288,8 @@ translate_result(const char *res, struct buf *b, unsigned *maxref)
 	if (cp[1] == '$') {
 	    buf_str(b, "$$");
 	    cp++;
+	} else if (cp[1] == '0') {
+	    return (-2);
 	} else if (isdigit((unsigned char) cp[1])) {
 	    buf_add(b, "${", 2);
 	    buf_add(b, cp + 1, 1);
@@ -297,10 +302,12 @@ translate_result(const char *res, struct buf *b, unsigned *maxref)
 	    const char *end = cp + 2;
 	    unsigned n = 0;
 
-	    while (isdigit((unsigned char) *end))
+	    while (isdigit((unsigned char) *end) && n < 100)
 		n = n * 10 + (*end++ - '0');
 	    if (*end != close)
 		return (-1);
+	    if (n == 0)
+		return (-2);
 	    buf_str(b, "${");
 	    buf_add(b, cp + 2, end - (cp + 2));
 	    buf_str(b, "}");
@@ -312,6 +319,38 @@ translate_result(const char *res, struct buf *b, unsigned *maxref)
 	}
     }
     return (0);
+}
+
+/* result_problem - why a result cannot become a rewrite, or NULL */
+
+static const char *
+result_problem(const char *res, unsigned maxref, char *why, size_t len)
+{
+    const char *cp;
+    const char *bad;
+    char   *lit;
+    char   *op;
+
+    for (cp = res; *cp; cp++)
+	if ((unsigned char) *cp < 0x20 || *cp == 0x7f)
+	    return ("control character in the result");
+    if (maxref > 0)
+	return (NULL);
+    /* A constant, with $$ meaning $ as in Postfix. */
+    if ((lit = malloc(strlen(res) + 1)) == NULL)
+	return ("out of memory");
+    for (op = lit, cp = res; *cp; cp++) {
+	*op++ = *cp;
+	if (cp[0] == '$' && cp[1] == '$')
+	    cp++;
+    }
+    *op = 0;
+    bad = addr_check_rewrite(lit);
+    free(lit);
+    if (bad == NULL)
+	return (NULL);
+    snprintf(why, len, "the result is not a usable envelope sender: %s", bad);
+    return (why);
 }
 
 /* skip_entry - print an entry we could not translate */
@@ -337,6 +376,8 @@ do_entry(struct import *im, int line, const char *text)
     struct buf out = {0, 0, 0, 0};
     struct pattern *compiled;
     unsigned maxref;
+    unsigned groups;
+    int     rc;
     char    err[300];
     char   *res;
     size_t  rlen;
@@ -360,13 +401,24 @@ do_entry(struct import *im, int line, const char *text)
 		   "comment must start its own line)");
 	goto done;
     }
-    res = strndup(cp, rlen);
-    if (res == NULL || translate_result(res, &rewrite, &maxref) < 0) {
-	skip_entry(im, line, text, "a $ in the result that is not $N, ${N}, $(N) or $$");
+    if ((res = strndup(cp, rlen)) == NULL) {
+	skip_entry(im, line, text, "out of memory");
+	goto done;
+    }
+    if ((rc = translate_result(res, &rewrite, &maxref)) < 0) {
+	skip_entry(im, line, text, rc == -2 ? "$0 (the whole match) has no "
+		   "equivalent; put a group around the whole pattern and use $1"
+		   : "a $ in the result that is not $N, ${N}, $(N) or $$");
 	free(res);
 	goto done;
     }
+    /* The loader checks a constant result; a translation must pass that check. */
+    why = result_problem(res, maxref, err, sizeof(err));
     free(res);
+    if (why != NULL) {
+	skip_entry(im, line, text, why);
+	goto done;
+    }
     if (strchr(rewrite.s, '@') == NULL) {
 	skip_entry(im, line, text, "the result is not a complete address (no @domain); "
 		   "envfrom-milter needs one");
@@ -385,6 +437,8 @@ do_entry(struct import *im, int line, const char *text)
     if (im->depth == 0) {
 	if (main_pat.negated)
 	    buf_str(&sender, "!");
+	else if (main_pat.regex[0] == '!')
+	    buf_str(&sender, "\\");	/* /!x/ is a literal "!", not negation */
 	buf_str(&sender, main_pat.regex);
     } else {
 	buf_str(&sender, "^");
@@ -414,14 +468,14 @@ do_entry(struct import *im, int line, const char *text)
 	skip_entry(im, line, text, err);
 	goto done;
     }
-    if (maxref > pattern_capture_count(compiled)) {
-	pattern_free(compiled);
+    groups = pattern_capture_count(compiled);
+    pattern_free(compiled);
+    if (maxref > groups) {
 	snprintf(err, sizeof(err), "the result uses $%u but the pattern has %u group(s)",
-		 maxref, pattern_capture_count(compiled));
+		 maxref, groups);
 	skip_entry(im, line, text, err);
 	goto done;
     }
-    pattern_free(compiled);
     buf_str(&out, "    sender = ");
     squote(&out, sender.s);
     buf_str(&out, "\n    rewrite = ");

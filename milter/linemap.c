@@ -27,6 +27,12 @@
  *	template; single-quoted strings keep both.  Each option's entry gets
  *	LINEMAP_DQ_ENV / LINEMAP_DQ_ESCAPE when its value has either, so the
  *	loader can refuse the value with advice.  "\\" and "\"" are fine.
+ *
+ *	A quoted string or a block comment that runs to the end of the text
+ *	is recorded with the line where it starts: libconfuse silently
+ *	ignores everything after an unclosed comment, and reports an unclosed
+ *	string at the end of the file (with a line count that can exceed
+ *	the file's), not where the mistake is.
  * DIAGNOSTICS
  *	linemap_scan() returns -1 when out of memory.  linemap_line()
  *	returns the line of the first occurrence, or 0 if unknown.
@@ -43,6 +49,8 @@ struct scanner {
     const char *p;
     const char *end;
     int     line;
+    int     open_string;		/* see struct linemap */
+    int     open_comment;
 };
 
 struct token {
@@ -70,14 +78,19 @@ skip_space(struct scanner *sc)
 	    while (sc->p < sc->end && *sc->p != '\n')
 		sc->p++;
 	} else if (c == '/' && sc->p + 1 < sc->end && sc->p[1] == '*') {
+	    int     start = sc->line;
+
 	    for (sc->p += 2; sc->p < sc->end; sc->p++) {
 		if (*sc->p == '\n')
 		    sc->line++;
 		else if (*sc->p == '*' && sc->p + 1 < sc->end && sc->p[1] == '/') {
 		    sc->p += 2;
+		    start = 0;
 		    break;
 		}
 	    }
+	    if (start && !sc->open_comment)
+		sc->open_comment = start;
 	} else {
 	    return;
 	}
@@ -119,6 +132,8 @@ next_token(struct scanner *sc, struct token *t)
 	t->len = sc->p - t->text;
 	if (sc->p < sc->end)
 	    sc->p++;
+	else if (!sc->open_string)
+	    sc->open_string = t->line;
 	return;
     }
     sc->p++;
@@ -188,7 +203,7 @@ add_entry(struct linemap *lm, const char *section, const char *key,
 int
 linemap_scan(struct linemap *lm, const char *text, size_t len)
 {
-    struct scanner sc = {text, text + len, 1};
+    struct scanner sc = {text, text + len, 1, 0, 0};
     struct token t;
     struct token u;
     struct token title;
@@ -243,9 +258,14 @@ linemap_scan(struct linemap *lm, const char *text, size_t len)
 	next_token(&sc, &t);
     }
     free(section);
-    if (rc < 0)
+    if (rc < 0) {
 	linemap_free(lm);
-    return (rc);
+	return (rc);
+    }
+    lm->lines = sc.line;
+    lm->open_string = sc.open_string;
+    lm->open_comment = sc.open_comment;
+    return (0);
 }
 
 /* same - compare possibly-NULL strings */

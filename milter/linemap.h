@@ -22,6 +22,9 @@ struct linemap {
     struct linemap_entry *v;
     size_t  n;
     size_t  alloc;
+    int     lines;			/* lines in the text */
+    int     open_string;		/* line of a quote never closed, or 0 */
+    int     open_comment;		/* line of a block comment never closed, or 0 */
 };
 
 int	linemap_scan(struct linemap *, const char *text, size_t len);

@@ -196,11 +196,12 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
     struct eval_rcpt rcpts[MAX_RCPTS];
     struct addr_mailbox mb;
     struct decision d;
-    struct eval *e;
+    struct eval *e = NULL;
     char   *sender = NULL;
     char   *out;
     const char *why = NULL;
     size_t  i;
+    size_t  nparsed = 0;
     int     status;
 
     if ((cf = load(config_path)) == NULL)
@@ -209,11 +210,13 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
     log_set_level(LOG_LVL_WARNING);
     memset(&env, 0, sizeof(env));
     memset(&mb, 0, sizeof(mb));
+    memset(&d, 0, sizeof(d));
     env.logid = "dry-run";
     if (addr_parse(sender_arg, &sender, &why) < 0) {
 	fprintf(stderr, "envfrom-milter: sender \"%s\": %s\n", sender_arg,
 		why ? why : "out of memory");
-	return (EX_DATAERR);
+	status = EX_DATAERR;
+	goto out;
     }
     warn_unqualified("sender", sender);
     env.sender = sender;
@@ -223,7 +226,8 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
     if (ip != NULL) {
 	if (netaddr_parse(ip, &env.client) < 0) {
 	    fprintf(stderr, "envfrom-milter: -i %s: not an IPv4 or IPv6 address\n", ip);
-	    return (EX_USAGE);
+	    status = EX_USAGE;
+	    goto out;
 	}
 	env.has_client = 1;
     }
@@ -244,22 +248,28 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
 	if (addr_parse(addr, &internal, &why) < 0) {
 	    fprintf(stderr, "envfrom-milter: recipient \"%s\": %s\n", addr,
 		    why ? why : "out of memory");
-	    return (EX_DATAERR);
+	    status = EX_DATAERR;
+	    goto out;
 	}
 	warn_unqualified("recipient", internal);
 	rcpts[i].addr = internal;
+	nparsed = i + 1;
     }
     if (from_header != NULL && addr_header_mailbox(from_header, &mb, &why) < 0)
 	fprintf(stderr, "envfrom-milter: From: header \"%s\": %s: header_from "
 		"conditions will not hold\n", from_header, why ? why : "out of memory");
-    if ((e = eval_start(cf->rules, &env)) == NULL)
-	return (EX_OSERR);
+    if ((e = eval_start(cf->rules, &env)) == NULL) {
+	status = EX_OSERR;
+	goto out;
+    }
     for (i = 0; i < nrcpt; i++)
 	(void) eval_rcpt(e, &rcpts[i]);
     if (from_header != NULL)
 	eval_header_from(e, mb.internal);
-    if (eval_finish(e, &d) < 0)
-	return (EX_OSERR);
+    if (eval_finish(e, &d) < 0) {
+	status = EX_OSERR;
+	goto out;
+    }
 
     /* Line 1: the resulting sender; line 2: the deciding rule; then why. */
     out = addr_external(d.kind == DECISION_REWRITE ? d.sender : sender, 1);
@@ -311,9 +321,11 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
     } else if (d.kind == DECISION_NONE && cf->rules->nrules > 0) {
 	printf("(use -v to see why each rule did not hold)\n");
     }
+out:
+    /* Every way out releases everything: the sanitizer builds check. */
     decision_clear(&d);
     eval_free(e);
-    for (i = 0; i < nrcpt; i++)
+    for (i = 0; i < nparsed; i++)
 	free((char *) rcpts[i].addr);
     free(mb.internal);
     free(sender);
@@ -536,12 +548,12 @@ drop_privileges(const struct passwd *pw)
     return (0);
 }
 
-/* run - the daemon */
+/* serve - the daemon with a loaded config; *installed once current.c owns cf */
 
 static int
-run(const char *socket_opt, const char *user_opt, int foreground)
+serve(struct config *cf, const char *socket_opt, const char *user_opt,
+          int foreground, int *installed)
 {
-    struct config *cf;
     struct passwd *pw = NULL;
     struct group *gr = NULL;
     const char *sock;
@@ -554,8 +566,6 @@ run(const char *socket_opt, const char *user_opt, int foreground)
     char    sock_copy[PATH_MAX + 16];
     int     rc;
 
-    if ((cf = load(config_path)) == NULL)
-	return (EX_CONFIG);
     sock = socket_opt ? socket_opt : cf->socket;
     user = user_opt ? user_opt : cf->user;
     if (socket_opt && config_check_socket(socket_opt, err, sizeof(err)) < 0) {
@@ -637,10 +647,14 @@ run(const char *socket_opt, const char *user_opt, int foreground)
     snprintf(sock_copy, sizeof(sock_copy), "%s", sock);
     sock = sock_copy;
     current_install(cf);
+    *installed = 1;			/* current.c owns cf from here on */
     trim_heap();
-    if (signals_start(sock, reload) < 0)
+    if (signals_start(sock, reload) < 0) {
+	current_install(NULL);
 	return (EX_OSERR);
+    }
     rc = smfi_main();
+    signals_main_returned();
     current_install(NULL);
     /* Both may fail after the privilege drop; a stale file is harmless. */
     if (path)
@@ -648,6 +662,23 @@ run(const char *socket_opt, const char *user_opt, int foreground)
     if (*pid_file)
 	(void) unlink(pid_file);
     return (rc == MI_SUCCESS ? 0 : EX_SOFTWARE);
+}
+
+/* run - the daemon; the config is released on every way out */
+
+static int
+run(const char *socket_opt, const char *user_opt, int foreground)
+{
+    struct config *cf;
+    int     installed = 0;
+    int     rc;
+
+    if ((cf = load(config_path)) == NULL)
+	return (EX_CONFIG);
+    rc = serve(cf, socket_opt, user_opt, foreground, &installed);
+    if (!installed)
+	config_free(cf);
+    return (rc);
 }
 
 /* main - parse the command line and run the chosen mode */

@@ -25,9 +25,20 @@
  *	go of the lock and, once stopped, leaves.  smfi_main() then returns;
  *	connections still in progress are dropped, and Postfix applies
  *	milter_default_action (tempfail) to their messages.
+ *
+ *	libmilter's worker pool (Debian's build) can deadlock when it stops
+ *	with sessions in progress: its pool controller destroys the pool
+ *	mutex while workers and the listener still use it, an unlock then
+ *	fails, and every thread, the listener in smfi_main() included, waits
+ *	for good (tests/reliability/stop.t hit it in one stop of three under
+ *	load).  So after the stop the signal thread waits STOP_GRACE_MS for
+ *	main() to report that smfi_main() has returned
+ *	(signals_main_returned()); if it has not, it logs that and ends the
+ *	process with status 0, which drops the connections just the same.
  * DIAGNOSTICS
- *	Logged: the signal that stops the daemon.  signals_start() returns
- *	-1 if the thread cannot be created.
+ *	Logged: the signal that stops the daemon; a warning when libmilter
+ *	did not stop in time.  signals_start() returns -1 if the thread
+ *	cannot be created.
  */
 
 #include <arpa/inet.h>
@@ -49,9 +60,12 @@
 #include "log.h"
 #include "signals.h"
 
+#define STOP_GRACE_MS	2000		/* for smfi_main() to return after a stop */
+
 static sigset_t our_signals;
 static char wake_spec[256];		/* our own listening socket */
 static void (*reload_fn) (void);
+static int main_returned;		/* smfi_main() has returned: __atomic */
 
 int     sigwait(const sigset_t *, int *);
 
@@ -167,6 +181,35 @@ stop_milter(void)
     wake_listener();
 }
 
+/* signals_main_returned - main() says smfi_main() has returned */
+
+void
+signals_main_returned(void)
+{
+    __atomic_store_n(&main_returned, 1, __ATOMIC_RELEASE);
+}
+
+/* await_stop - give smfi_main() STOP_GRACE_MS to return, then end the process */
+
+static void
+await_stop(void)
+{
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    int     i;
+
+    for (i = 0; i < STOP_GRACE_MS / 10; i++) {
+	if (__atomic_load_n(&main_returned, __ATOMIC_ACQUIRE))
+	    return;
+	nanosleep(&ts, NULL);
+    }
+    log_warning("libmilter did not stop within %d ms (its worker pool can "
+		"deadlock when stopped with sessions in progress); exiting now: "
+		"the MTA tempfails the messages in progress", STOP_GRACE_MS);
+    if (strncmp(wake_spec, "unix:", 5) == 0 || strncmp(wake_spec, "local:", 6) == 0)
+	(void) unlink(strchr(wake_spec, ':') + 1);
+    _exit(0);
+}
+
 /* signal_thread - take our signals one at a time */
 
 static void *
@@ -190,6 +233,7 @@ signal_thread(void *arg)
 	    log_info("stopping on signal %d (%s)", sig, sig == SIGTERM ? "SIGTERM"
 		     : sig == SIGINT ? "SIGINT" : "SIGHUP");
 	    stop_milter();
+	    await_stop();
 	    return (NULL);
 	}
     }

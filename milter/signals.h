@@ -7,5 +7,6 @@
 
 void	signals_block(void);
 int	signals_start(const char *socket_spec, void (*reload) (void));
+void	signals_main_returned(void);
 
 #endif

@@ -6,7 +6,8 @@
 # dnf or yum; otherwise prints the exact command to run and exits 1.
 # "build" is what `make` needs; "test" adds what every test suite needs
 # (a real Postfix, Cyrus SASL, swaks, rpm tools, SELinux policy tools,
-# man, clang, valgrind).
+# man, clang and libFuzzer, valgrind, llvm-symbolizer for readable
+# sanitizer reports, readelf, setpriv, pgrep).
 #
 # Each line of the tables: CHECK DEBIAN-PACKAGE RPM-PACKAGE, where CHECK is
 # cmd:NAME, file:PATH (several separated by '|': any one), or pc:MODULE.
@@ -47,6 +48,10 @@ cmd:column bsdextrautils util-linux
 cmd:clang clang clang
 file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a|/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev compiler-rt
 cmd:valgrind valgrind valgrind
+cmd:llvm-symbolizer llvm llvm
+cmd:readelf binutils binutils
+cmd:setpriv util-linux util-linux
+cmd:pgrep procps procps-ng
 cmd:systemd-analyze systemd systemd
 '
 

@@ -5,6 +5,10 @@
 #   stop_milter                              SIGTERM, wait (bounded); returns its exit status
 #
 # Every started daemon is killed on exit, also when a test fails.
+#
+# ENVFROM_WRAPPER, when set, is put in front of the daemon's command line
+# (make valgrind-test sets it to valgrind); ENVFROM_WAIT_SCALE multiplies
+# the start and stop waits (5 s each) for such slow runs.
 
 _tap_n=0
 milter_pid=""
@@ -46,11 +50,13 @@ run_as_args() {
 start_milter() {
 	_conf=$1 _sock=$2 _log=$3
 	shift 3
-	# shellcheck disable=SC2046
-	"$ENVFROM_BIN" -f -c "$_conf" -s "$_sock" $(run_as_args) "$@" 2>"$_log" &
+	# Empty it first: a reused log still says "starting" before the child opens it.
+	: >"$_log"
+	# shellcheck disable=SC2046,SC2086
+	$ENVFROM_WRAPPER "$ENVFROM_BIN" -f -c "$_conf" -s "$_sock" $(run_as_args) "$@" 2>"$_log" &
 	milter_pid=$!
 	_i=0
-	while [ $_i -lt 100 ]; do
+	while [ $_i -lt $((100 * ${ENVFROM_WAIT_SCALE:-1})) ]; do
 		grep -q "starting envfrom-milter" "$_log" 2>/dev/null && return 0
 		kill -0 "$milter_pid" 2>/dev/null || break
 		sleep 0.05
@@ -65,7 +71,7 @@ stop_milter() {
 	[ -z "$milter_pid" ] && return 0
 	kill -TERM "$milter_pid" 2>/dev/null
 	_i=0
-	while kill -0 "$milter_pid" 2>/dev/null && [ $_i -lt 100 ]; do
+	while kill -0 "$milter_pid" 2>/dev/null && [ $_i -lt $((100 * ${ENVFROM_WAIT_SCALE:-1})) ]; do
 		sleep 0.05
 		_i=$((_i + 1))
 	done

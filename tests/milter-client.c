@@ -13,7 +13,9 @@
  *					(in quotes: \r \n \t \xHH \" \\)
  *	connect HOST FAMILY PORT ADDR	FAMILY is 4, 6, L or U
  *	helo NAME
- *	mail ARG...			ARG may be "quoted"; "" is empty
+ *	mail ARG...			ARG may be "quoted"; "" is empty; in
+ *					quotes \r \n \t \xHH are those bytes,
+ *					\" and \\ the character
  *	rcpt ARG...
  *	data
  *	header NAME: VALUE
@@ -26,6 +28,9 @@
  *	reopen				open a new connection
  *	kill SIGNAL			signal $MILTER_PID (USR1, TERM, ...)
  *	sleep MS
+ *	elapsed				print "elapsed: N ms" since the last
+ *					elapsed (or the start); for timing
+ *					tests, not for golden output
  *
  *	Output: one line per reply, "COMMAND: REPLY"; for eom each
  *	modification first ("eom: chgfrom <x@y>", "eom: chgheader From[1] =
@@ -51,6 +56,8 @@
 
 #define MAX_ARGS	64
 
+static struct timespec started;		/* when the connection was opened */
+
 /* show - print s with control characters escaped */
 
 static void
@@ -72,6 +79,37 @@ show(const char *s)
     }
 }
 
+/* unescape - the escape at cp (a backslash) into *out; returns its last byte */
+
+static char *
+unescape(char *cp, char **out)
+{
+    static const char hexdigits[] = "0123456789abcdef";
+    const char *h1;
+    const char *h2;
+
+    switch (cp[1]) {
+    case 'r':
+	*(*out)++ = '\r';
+	return (cp + 1);
+    case 'n':
+	*(*out)++ = '\n';
+	return (cp + 1);
+    case 't':
+	*(*out)++ = '\t';
+	return (cp + 1);
+    case 'x':
+	if (cp[2] && cp[3] && (h1 = strchr(hexdigits, tolower((unsigned char) cp[2])))
+	    && (h2 = strchr(hexdigits, tolower((unsigned char) cp[3])))) {
+	    *(*out)++ = (char) ((h1 - hexdigits) << 4 | (h2 - hexdigits));
+	    return (cp + 3);
+	}
+	break;
+    }
+    *(*out)++ = cp[1];			/* \" and \\: the character itself */
+    return (cp + 1);
+}
+
 /* split - words of line into argv; "quoted words" may hold spaces; returns argc */
 
 static int
@@ -90,22 +128,10 @@ split(char *line, char **argv)
 	while (*cp && *cp != ' ' && *cp != '\t') {
 	    if (*cp == '"') {
 		for (cp++; *cp && *cp != '"'; cp++) {
-		    if (*cp == '\\' && cp[1]) {
-			cp++;
-			if (*cp == 'r' || *cp == 'n' || *cp == 't') {
-			    *out++ = *cp == 'r' ? '\r' : *cp == 'n' ? '\n' : '\t';
-			    continue;
-			}
-			if (*cp == 'x' && isxdigit((unsigned char) cp[1])
-			    && isxdigit((unsigned char) cp[2])) {
-			    char    hex[3] = {cp[1], cp[2], 0};
-
-			    *out++ = (char) strtol(hex, NULL, 16);
-			    cp += 2;
-			    continue;
-			}
-		    }
-		    *out++ = *cp;
+		    if (*cp == '\\' && cp[1])
+			cp = unescape(cp, &out);
+		    else
+			*out++ = *cp;
 		}
 		if (*cp == '"')
 		    cp++;
@@ -298,6 +324,17 @@ run_line(struct miltc *m, const char *spec, int timeout, char *line)
 	    return (-1);
 	}
 	return (0);
+    } else if (strcmp(cmd, "elapsed") == 0 && argc == 1) {
+	static struct timespec last;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (last.tv_sec == 0 && last.tv_nsec == 0)
+	    last = started;
+	printf("elapsed: %.1f ms\n", (now.tv_sec - last.tv_sec) * 1e3
+	       + (now.tv_nsec - last.tv_nsec) / 1e6);
+	last = now;
+	return (0);
     } else if (strcmp(cmd, "sleep") == 0 && argc == 2) {
 	struct timespec ts;
 	long    ms = atol(argv[1]);
@@ -330,7 +367,7 @@ main(int argc, char **argv)
     struct miltc m;
     const char *spec = NULL;
     int     timeout = 10000;
-    char    line[65536];
+    static char line[1024 * 1024];	/* hostile cases send 64 KiB addresses */
     FILE   *fp = stdin;
     int     ch;
     int     status = 0;
@@ -357,6 +394,7 @@ main(int argc, char **argv)
 	return (64);
     }
     signal(SIGPIPE, SIG_IGN);
+    clock_gettime(CLOCK_MONOTONIC, &started);
     if (miltc_open(&m, spec, timeout) < 0) {
 	printf("open: error: %s\n", m.err);
 	return (1);

@@ -109,7 +109,7 @@ static const struct header_case {
     {"Alice <alice@home.example", ADDR_INVALID, "unbalanced angle brackets in header", 0, 0},
     {"Alice <a@x.example> <b@x.example>", ADDR_INVALID, "more than one '<' in header", 0, 0},
     {"\"Alice <alice@home.example>", ADDR_INVALID,
-    "unterminated quoted string or comment in header", 0, 0},
+    "unterminated quoted string, comment or domain literal in header", 0, 0},
     {"", ADDR_INVALID, "no address in header", 0, 0},
     {"<>", ADDR_INVALID, "empty address in header", 0, 0},
 };

@@ -112,7 +112,7 @@ main(void)
 		    "/ok/ ok@x.example\n", &status);
     is_long(status, 2, "untranslatable entries make the status 2");
     ok(strstr(out, "line 1: not translated: flag x") != NULL, "x flag explained");
-    ok(strstr(out, "line 2: not translated: the result is not a complete address") != NULL,
+    ok(strstr(out, "line 2: not translated: the result is not a usable envelope sender: no @domain") != NULL,
        "local-only result explained");
     ok(strstr(out, "line 3: not translated: the result uses $2") != NULL, "missing group");
     ok(strstr(out, "line 4: not translated: error in regex") != NULL, "bad regex");

@@ -1,0 +1,240 @@
+/*
+ * NAME
+ *	allocfail - fail each allocation of a message in turn, through the protocol
+ * SYNOPSIS
+ *	allocfail -s SOCKET -c CTLFILE [-m MAX]
+ * DESCRIPTION
+ *	Drives envfrom-milter running with tests/reliability/failmalloc.so
+ *	preloaded (CTLFILE is the shim's control file).  For N = 1, 2, ...
+ *	it arms the shim to fail the Nth allocation made in libmilter's
+ *	session threads (where the callbacks run) and sends one message that
+ *	the rules in allocfail.t rewrite, changing From: and adding a
+ *	header; then it disarms the shim and sends the same message again
+ *	as a control.  It stops at the first N whose message made fewer than
+ *	N allocations: every allocation point of a message has then failed
+ *	once.
+ *
+ *	With an allocation failing, a message may be tempfailed, its
+ *	connection dropped (the MTA applies milter_default_action,
+ *	tempfail), or still be rewritten correctly, but never pass
+ *	unrewritten or be rewritten wrongly; and every control message
+ *	afterwards must be rewritten: the daemon lives and still works.
+ *
+ *	Output: one "# N=..." line per step and an "allocfail:" summary.
+ * DIAGNOSTICS
+ *	Exit 0 when every outcome was acceptable, 1 otherwise, 64 on usage.
+ */
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "miltc.h"
+
+#define WANT_FROM	"<alice.lan@relay.example>"
+#define WANT_HEADER	"Alice <alice.lan@relay.example>"
+#define WANT_ORIGINAL	"<alice@home.example>"
+
+enum outcome { REWRITTEN, TEMPFAIL, DROPPED, UNCHANGED, WRONG, N_OUTCOMES };
+
+static const char *const outcome_name[] = {
+    "rewritten", "tempfail", "dropped", "UNCHANGED", "WRONG",
+};
+
+/* step - check one reply: -1 dropped, 1 tempfail, 2 accepted, 0 continue */
+
+static int
+step(int rc, struct mc_reply *r)
+{
+    int     code;
+
+    if (rc < 0)
+	return (-1);
+    code = r->code;
+    if (r->skipped == 2)
+	return (2);
+    mc_reply_free(r);
+    if (code == 't')
+	return (1);
+    if (code == 'a')
+	return (2);
+    if (code != 'c' && code != 0)
+	return (-1);
+    return (0);
+}
+
+/* judge_eom - classify the end-of-message reply */
+
+static enum outcome
+judge_eom(struct mc_reply *r, char *why, size_t len)
+{
+    const char *from = NULL;
+    const char *hdr = NULL;
+    const char *orig = NULL;
+    size_t  i;
+
+    if (r->code == 't')
+	return (TEMPFAIL);
+    for (i = 0; i < r->nmods; i++) {
+	if (r->mods[i].cmd == 'e')
+	    from = r->mods[i].a;
+	else if (r->mods[i].cmd == 'm' && r->mods[i].a && strcmp(r->mods[i].a, "From") == 0)
+	    hdr = r->mods[i].b;
+	else if (r->mods[i].cmd == 'i')
+	    orig = r->mods[i].b;
+    }
+    if (r->code != 'c') {
+	snprintf(why, len, "final reply '%c'", r->code ? r->code : '0');
+	return (WRONG);
+    }
+    if (from == NULL) {
+	snprintf(why, len, "no chgfrom (%lu modifications)", (unsigned long) r->nmods);
+	return (UNCHANGED);
+    }
+    if (strcmp(from, WANT_FROM) != 0 || hdr == NULL || strcmp(hdr, WANT_HEADER) != 0
+	|| orig == NULL || strcmp(orig, WANT_ORIGINAL) != 0) {
+	snprintf(why, len, "chgfrom %s, From: %s, original %s", from, hdr ? hdr : "-",
+		 orig ? orig : "-");
+	return (WRONG);
+    }
+    return (REWRITTEN);
+}
+
+/* message - one message, as Postfix sends it; its outcome */
+
+static enum outcome
+message(const char *spec, char *why, size_t len)
+{
+    static const char *const cmacros[] = {"j", "mx.home.example", "{daemon_name}", "smtpd", NULL};
+    static const char *const mmacros[] = {"{auth_authen}", "", NULL};
+    static const char *const rmacros[] = {"{rcpt_mailer}", "smtp", "{rcpt_host}", "mx.example.com", NULL};
+    static const char *const emacros[] = {"i", "AF0001", NULL};
+    static const char *const mail[] = {"<alice@home.example>", "SIZE=100", NULL};
+    static const char *const rcpt[] = {"<bob@example.com>", NULL};
+    struct miltc m;
+    struct mc_reply r;
+    enum outcome out = DROPPED;
+    int     s;
+
+    why[0] = 0;
+    if (miltc_open(&m, spec, 5000) < 0)
+	return (DROPPED);
+    memset(&r, 0, sizeof(r));
+    if (miltc_negotiate(&m, MC_ACT_ALL, MC_P_ALL) < 0 || miltc_macro(&m, 'C', cmacros) < 0)
+	goto done;
+    if ((s = step(miltc_connect(&m, "pc.home.example", '4', 40001, "192.168.1.5", &r), &r)) != 0)
+	goto stepped;
+    if (miltc_macro(&m, 'M', mmacros) < 0)
+	goto done;
+    if ((s = step(miltc_mail(&m, mail, &r), &r)) != 0)
+	goto stepped;
+    if (miltc_macro(&m, 'R', rmacros) < 0)
+	goto done;
+    if ((s = step(miltc_rcpt(&m, rcpt, &r), &r)) != 0
+	|| (s = step(miltc_header(&m, "From", "Alice <alice@home.example>", &r), &r)) != 0
+	|| (s = step(miltc_header(&m, "Subject", "allocation failure", &r), &r)) != 0
+	|| (s = step(miltc_eoh(&m, &r), &r)) != 0)
+	goto stepped;
+    if (miltc_macro(&m, 'E', emacros) < 0 || miltc_eom(&m, &r) < 0)
+	goto done;
+    out = judge_eom(&r, why, len);
+    mc_reply_free(&r);
+    (void) miltc_quit(&m);
+    goto done;
+stepped:
+    out = s == 1 ? TEMPFAIL : s == 2 ? UNCHANGED : DROPPED;
+    if (s == 2)
+	snprintf(why, len, "accepted before end of message");
+done:
+    if (out == DROPPED && why[0] == 0)
+	snprintf(why, len, "%s", m.err);
+    miltc_close(&m);
+    return (out);
+}
+
+/* main - arm, send, disarm, check, for every allocation point */
+
+int
+main(int argc, char **argv)
+{
+    const char *spec = NULL;
+    const char *ctl_path = NULL;
+    unsigned long counts[N_OUTCOMES] = {0};
+    unsigned long control_bad = 0;
+    long    max = 2000;
+    long   *ctl;
+    long    n;
+    long    points = -1;
+    char    why[512];
+    int     ch;
+    int     fd;
+
+    while ((ch = getopt(argc, argv, "c:m:s:")) != -1) {
+	switch (ch) {
+	case 'c':
+	    ctl_path = optarg;
+	    break;
+	case 'm':
+	    max = atol(optarg);
+	    break;
+	case 's':
+	    spec = optarg;
+	    break;
+	default:
+	    fprintf(stderr, "usage: allocfail -s SOCKET -c CTLFILE [-m MAX]\n");
+	    return (64);
+	}
+    }
+    if (spec == NULL || ctl_path == NULL) {
+	fprintf(stderr, "usage: allocfail -s SOCKET -c CTLFILE [-m MAX]\n");
+	return (64);
+    }
+    if ((fd = open(ctl_path, O_RDWR)) < 0
+	|| (ctl = mmap(NULL, 2 * sizeof(long), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0))
+	== MAP_FAILED) {
+	perror(ctl_path);
+	return (1);
+    }
+    close(fd);
+    signal(SIGPIPE, SIG_IGN);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    for (n = 1; n <= max && points < 0; n++) {
+	long    before = __atomic_load_n(&ctl[1], __ATOMIC_SEQ_CST);
+	enum outcome out;
+	enum outcome control;
+	int     injected;
+
+	__atomic_store_n(&ctl[0], n, __ATOMIC_SEQ_CST);
+	out = message(spec, why, sizeof(why));
+	/* Give a dropped session's thread time to finish before disarming. */
+	usleep(out == DROPPED ? 50000 : 0);
+	__atomic_store_n(&ctl[0], 0, __ATOMIC_SEQ_CST);
+	injected = __atomic_load_n(&ctl[1], __ATOMIC_SEQ_CST) > before;
+	control = message(spec, why + strlen(why), sizeof(why) - strlen(why));
+	if (!injected) {
+	    /* The message made fewer than n allocations: all points done. */
+	    points = n - 1;
+	    if (out != REWRITTEN) {
+		printf("# N=%ld nothing failed, yet the message was %s %s\n", n,
+		       outcome_name[out], why);
+		counts[out]++;
+	    }
+	} else {
+	    counts[out]++;
+	}
+	if (control != REWRITTEN)
+	    control_bad++;
+	if (injected || out != REWRITTEN || control != REWRITTEN)
+	    printf("# N=%ld %s message: %s, control message: %s%s%s\n", n,
+		   injected ? "failed allocation," : "no failure,", outcome_name[out],
+		   outcome_name[control], why[0] ? " -- " : "", why);
+    }
+    printf("allocfail: points=%ld tempfail=%lu dropped=%lu rewritten=%lu unchanged=%lu "
+	   "wrong=%lu control_failures=%lu\n", points, counts[TEMPFAIL], counts[DROPPED],
+	   counts[REWRITTEN], counts[UNCHANGED], counts[WRONG], control_bad);
+    return (points <= 0 || counts[UNCHANGED] || counts[WRONG] || control_bad);
+}
