@@ -39,7 +39,11 @@
  *	Absent data never satisfies a condition: no SASL login never matches
  *	auth (negated or not), an unknown client never matches client, an
  *	unknown transport never matches transport.  A pattern that hits the
- *	PCRE2 match or depth limit counts as not holding, with a warning.
+ *	PCRE2 match or depth limit counts as not holding, with a warning (at
+ *	most MAX_GAVE_UP_WARNINGS per message: a hostile message could carry
+ *	a thousand recipients).  PCRE2 running out of memory is no answer:
+ *	eval_start() and eval_finish() then fail, and the caller tempfails
+ *	the message rather than pass it as if nothing had matched.
  *
  *	eval_explain() prints, for envfrom-milter -t, why the deciding rule
  *	held and (verbose) why each earlier rule did not.
@@ -73,8 +77,13 @@ struct eval {
     size_t  cutoff;			/* first rule that held outright, or nrules */
     size_t  first_live;			/* no rule before this can decide */
     unsigned long nrcpt;
+    unsigned gave_up;			/* match-limit warnings logged */
+    int     nomem;			/* PCRE2 ran out of memory: fail the message */
     FILE   *trace;			/* eval_explain() output, else NULL */
 };
+
+/* One message can carry many recipients: cap its match-limit warnings. */
+#define MAX_GAVE_UP_WARNINGS	3
 
 #define HAS_RCPT_COND(r)	((r)->recipient || (r)->transport || (r)->nexthop)
 #define HAS_HDR_COND(r)		((r)->header_from != NULL)
@@ -98,7 +107,7 @@ trace(const struct eval *e, const char *fmt,...)
 /* gave_up - a match hit a limit: warn (out of test_pattern's frame: rare, big buffers) */
 
 static __attribute__((noinline)) void
-gave_up(const struct eval *e, const struct rule *r, const struct pattern *p,
+gave_up(struct eval *e, const struct rule *r, const struct pattern *p,
 	        const char *label, const char *subject, int pcre_err)
 {
     char    qs[LOG_QUOTE_BUF];
@@ -106,18 +115,23 @@ gave_up(const struct eval *e, const struct rule *r, const struct pattern *p,
     char    msg[128];
 
     pattern_strerror(pcre_err, msg, sizeof(msg));
+    trace(e, "%s '%s' on \"%s\": no (match gave up: %s)", label,
+	  pattern_source(p), subject, msg);
+    if (++e->gave_up > MAX_GAVE_UP_WARNINGS)
+	return;
     log_warning("%s: rule %s: %s pattern \"%s\" on \"%s\": %s; "
 		"treated as not matching", e->env->logid, r->name, label,
 		log_quote(qp, sizeof(qp), pattern_source(p)),
 		log_quote(qs, sizeof(qs), subject), msg);
-    trace(e, "%s '%s' on \"%s\": no (match gave up: %s)", label,
-	  pattern_source(p), subject, msg);
+    if (e->gave_up == MAX_GAVE_UP_WARNINGS)
+	log_warning("%s: further match limit warnings for this message are not logged",
+		    e->env->logid);
 }
 
 /* test_pattern - does pattern p hold for subject (NULL: absent)? */
 
 static int
-test_pattern(const struct eval *e, const struct rule *r, const struct pattern *p,
+test_pattern(struct eval *e, const struct rule *r, const struct pattern *p,
 	             const char *label, const char *subject)
 {
     int     pcre_err = 0;
@@ -129,7 +143,11 @@ test_pattern(const struct eval *e, const struct rule *r, const struct pattern *p
     }
     res = pattern_test(p, &e->scratch->lim, e->md, subject, strlen(subject), &pcre_err);
     if (res == PATTERN_ERROR) {
-	gave_up(e, r, p, label, subject, pcre_err);
+	/* No memory is no answer: the message must not pass as "no match". */
+	if (pcre_err == PCRE2_ERROR_NOMEMORY)
+	    e->nomem = 1;
+	else
+	    gave_up(e, r, p, label, subject, pcre_err);
 	return (0);
     }
     trace(e, "%s '%s' on \"%s\": %s", label, pattern_source(p), subject,
@@ -140,7 +158,7 @@ test_pattern(const struct eval *e, const struct rule *r, const struct pattern *p
 /* test_message - the message-level conditions of rule r */
 
 static int
-test_message(const struct eval *e, const struct rule *r)
+test_message(struct eval *e, const struct rule *r)
 {
     const struct eval_env *env = e->env;
     int     all = 1;
@@ -217,7 +235,7 @@ test_message(const struct eval *e, const struct rule *r)
 /* test_rcpt - recipient, transport and nexthop, together on one recipient */
 
 static int
-test_rcpt(const struct eval *e, const struct rule *r, const struct eval_rcpt *rc)
+test_rcpt(struct eval *e, const struct rule *r, const struct eval_rcpt *rc)
 {
     if (r->recipient && !test_pattern(e, r, r->recipient, "recipient", rc->addr))
 	return (0);
@@ -299,6 +317,10 @@ eval_start(const struct ruleset *rs, const struct eval_env *env)
     }
     e->cutoff = i;
     advance(e);
+    if (e->nomem) {
+	eval_free(e);
+	return (NULL);
+    }
     return (e);
 }
 
@@ -387,6 +409,8 @@ eval_finish(struct eval *e, struct decision *d)
     int     refs = 0;
 
     memset(d, 0, sizeof(*d));
+    if (e->nomem)
+	return (-1);
     if ((r = decide_rule(e)) == NULL)
 	return (0);
     d->rule = r;
