@@ -17,31 +17,10 @@
 # Each check is also run on a small bad file, which must fail: the checks
 # can fail.
 
-TOP=${TOP:-$(git rev-parse --show-toplevel 2>/dev/null)}
-cd "$TOP" || { echo "1..0 # SKIP cannot cd to TOP=$TOP"; exit 0; }
-for tool in gcc nm; do
-    if ! command -v $tool >/dev/null 2>&1; then
-	echo "1..0 # SKIP $tool not installed (Debian: apt-get install gcc binutils)"
-	exit 0
-    fi
-done
+. "$(dirname "$0")/lib.sh"
+need_tools "Debian: apt-get install gcc binutils" gcc nm
 
-N=0
-FAILED=0
-ok() {
-    N=$((N + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAILED=$((FAILED + 1)); fi
-}
-skip() {
-    N=$((N + 1))
-    echo "ok $N # SKIP $1"
-}
-diag() {
-    sed 's/^/# /'
-}
 
-WORK=$(mktemp -d) || exit 1
-trap 'rm -rf "$WORK"' EXIT
 PKG_CFLAGS=$(pkg-config --cflags libpcre2-8 libconfuse 2>/dev/null)
 CPPFLAGS="-DVERSION=\"c99.t\" $PKG_CFLAGS"
 SRCS=$(ls milter/*.c)
@@ -200,5 +179,4 @@ done
 gcc $FLOOR $PKG_CFLAGS -c -o "$WORK/f.o" "$WORK/floor4.c" >"$WORK/f4.log" 2>&1 || { r=1; diag <"$WORK/f4.log"; }
 ok $r "... and the floor headers reject an unguarded newer call, a used void return, a newer flag, but not a guarded call"
 
-echo "1..$N"
-[ "$FAILED" -eq 0 ]
+finish

@@ -4,33 +4,11 @@
 # daemon uses, the signals, and every key of milter/config.c with its
 # default; `make install` puts them in MANDIR/man8 and MANDIR/man5.
 
-TOP=${TOP:-$(git rev-parse --show-toplevel 2>/dev/null)}
-BUILD=${BUILD:-$TOP/build}
-cd "$TOP" || { echo "1..0 # SKIP cannot cd to TOP=$TOP"; exit 0; }
 
-for tool in man groff; do
-    if ! command -v $tool >/dev/null 2>&1; then
-	echo "1..0 # SKIP $tool not installed (Debian: apt-get install man-db groff-base)"
-	exit 0
-    fi
-done
+. "$(dirname "$0")/lib.sh"
+need_tools "Debian: apt-get install man-db groff-base" man groff
 
-N=0
-FAILED=0
-ok() {
-    N=$((N + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAILED=$((FAILED + 1)); fi
-}
-skip() {
-    N=$((N + 1))
-    echo "ok $N # SKIP $1"
-}
-diag() {
-    sed 's/^/# /'
-}
 
-WORK=$(mktemp -d) || exit 1
-trap 'rm -rf "$WORK"' EXIT
 MAN8=man/envfrom-milter.8
 MAN5=man/envfrom-milter.conf.5
 
@@ -149,5 +127,4 @@ else
     diag <"$WORK/install.log"
 fi
 
-echo "1..$N"
-[ "$FAILED" -eq 0 ]
+finish

@@ -6,43 +6,16 @@
 # rpm -qlp / -qcp / -qp --scripts / --qf and runs rpmlint on the spec and
 # both RPMs.  Needs git, rpmbuild (Debian: package rpm) and rpmlint.
 
+. "$(dirname "$0")/lib.sh"
 if [ -n "$ENVFROM_IN_RPMBUILD" ]; then
     echo "1..0 # SKIP running inside the RPM's %check: no RPM build within an RPM build"
     exit 0
 fi
-TOP=${TOP:-$(git rev-parse --show-toplevel 2>/dev/null)}
-BUILD=${BUILD:-$TOP/build}
-cd "$TOP" || { echo "1..0 # SKIP cannot cd to TOP=$TOP"; exit 0; }
 
-for tool in git rpmbuild rpm rpmspec rpmlint rpm2cpio cpio; do
-    if ! command -v $tool >/dev/null 2>&1; then
-	echo "1..0 # SKIP $tool not installed (Debian: apt-get install rpm rpmlint cpio git)"
-	exit 0
-    fi
-done
+need_tools "Debian: apt-get install rpm rpmlint cpio git" git rpmbuild rpm rpmspec rpmlint rpm2cpio cpio
 
 SPEC=packaging/rpm/envfrom-milter.spec
-N=0
-FAILED=0
-ok() {			# ok CONDITION-STATUS DESCRIPTION
-    N=$((N + 1))
-    if [ "$1" -eq 0 ]; then
-	echo "ok $N - $2"
-    else
-	echo "not ok $N - $2"
-	FAILED=$((FAILED + 1))
-    fi
-}
-skip() {
-    N=$((N + 1))
-    echo "ok $N # SKIP $1"
-}
-diag() {
-    sed 's/^/# /'
-}
 
-WORK=$(mktemp -d) || exit 1
-trap 'rm -rf "$WORK"' EXIT
 
 
 # --- The spec, statically -------------------------------------------------
@@ -248,5 +221,4 @@ comm -23 "$WORK/warned" "$WORK/explained" >"$WORK/unexplained"
 ok $? "rpmlint: every warning is explained in the spec"
 sed 's/^/unexplained warning: /' "$WORK/unexplained" | diag
 
-echo "1..$N"
-[ "$FAILED" -eq 0 ]
+finish

@@ -8,33 +8,15 @@
 # (Debian: selinux-policy-dev, which pulls in checkpolicy) as a syntax
 # check; EL users compile it against their own policy (docs/install.md).
 
-TOP=${TOP:-$(git rev-parse --show-toplevel 2>/dev/null)}
-cd "$TOP" || { echo "1..0 # SKIP cannot cd to TOP=$TOP"; exit 0; }
-
+. "$(dirname "$0")/lib.sh"
 DEVEL_MK=${SELINUX_DEVEL_MAKEFILE:-/usr/share/selinux/devel/Makefile}
 if [ ! -f "$DEVEL_MK" ]; then
     echo "1..0 # SKIP no $DEVEL_MK (Debian: apt-get install selinux-policy-dev)"
     exit 0
 fi
-for tool in checkmodule semodule_package make m4; do
-    if ! command -v $tool >/dev/null 2>&1; then
-	echo "1..0 # SKIP $tool not installed (Debian: apt-get install checkpolicy semodule-utils make m4)"
-	exit 0
-    fi
-done
+need_tools "Debian: apt-get install checkpolicy semodule-utils make m4" checkmodule semodule_package make m4
 
-N=0
-FAILED=0
-ok() {
-    N=$((N + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAILED=$((FAILED + 1)); fi
-}
-diag() {
-    sed 's/^/# /'
-}
 
-WORK=$(mktemp -d) || exit 1
-trap 'rm -rf "$WORK"' EXIT
 SRC=packaging/selinux
 
 # build DIR: compile envfrom_milter.pp in DIR; keeps the expanded policy
@@ -97,5 +79,4 @@ cmp -s $SRC/envfrom_milter.te "$WORK/bad1/envfrom_milter.te" ||
 [ $? -ne 0 ] && ! build "$WORK/bad1" && ! build "$WORK/bad2"
 ok $? "a module with a syntax error or an undeclared type does not compile"
 
-echo "1..$N"
-[ "$FAILED" -eq 0 ]
+finish

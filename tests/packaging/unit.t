@@ -14,26 +14,10 @@
 #   own group: a socket 0660 that members of the group can use and others
 #   cannot); with a socket_group it is not in, it stops with status 77.
 
-TOP=${TOP:-$(git rev-parse --show-toplevel 2>/dev/null)}
-BUILD=${BUILD:-$TOP/build}
-cd "$TOP" || { echo "1..0 # SKIP cannot cd to TOP=$TOP"; exit 0; }
+. "$(dirname "$0")/lib.sh"
 UNIT=packaging/rpm/envfrom-milter.service
 [ -f "$UNIT" ] || { echo "1..0 # SKIP no $UNIT"; exit 0; }
 
-N=0
-FAILED=0
-ok() {
-    N=$((N + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAILED=$((FAILED + 1)); fi
-}
-skip() {
-    N=$((N + 1))
-    echo "ok $N # SKIP $1"
-}
-diag() {
-    sed 's/^/# /'
-}
-WORK=$(mktemp -d) || exit 1
 chmod 0755 "$WORK"
 PIDS=
 cleanup() {
@@ -242,5 +226,4 @@ EOF
     diag <"$WORK/bad.log"
 fi
 
-echo "1..$N"
-[ "$FAILED" -eq 0 ]
+finish
