@@ -5,7 +5,8 @@
  *	#include "current.h"
  *
  *	current_install(cfg);			start-up and SIGUSR1 reload
- *	snap = current_acquire();		at MAIL FROM
+ *	snap = current_acquire();		at MAIL FROM (and negotiation)
+ *	snap = current_hold(snap);		one more reference to it
  *	rules = snapshot_config(snap)->rules;
  *	current_release(snap);			end of message, abort, close
  *	current_log_hits("SIGUSR2");
@@ -108,6 +109,19 @@ current_acquire(void)
     pthread_mutex_lock(&lock);
     if ((s = current) != NULL)
 	s->refs++;
+    pthread_mutex_unlock(&lock);
+    return (s);
+}
+
+/* current_hold - one more reference to a snapshot already held (NULL is fine) */
+
+struct snapshot *
+current_hold(struct snapshot *s)
+{
+    if (s == NULL)
+	return (NULL);
+    pthread_mutex_lock(&lock);
+    s->refs++;
     pthread_mutex_unlock(&lock);
     return (s);
 }

@@ -11,6 +11,7 @@ struct snapshot;
 
 void	current_install(struct config *);
 struct snapshot *current_acquire(void);
+struct snapshot *current_hold(struct snapshot *);
 void	current_release(struct snapshot *);
 const struct config *snapshot_config(const struct snapshot *);
 void	current_log_hits(const char *why);
