@@ -40,23 +40,10 @@ conf() {
 	chmod 644 "$1.new"
 	mv "$1.new" "$1"
 }
-# no_paths OPTIONS - sanitizer OPTIONS without the file paths in them
-no_paths() {
-	printf '%s' "$1" | sed -E 's/(^|:)(log_path|log_exe_name|suppressions)=[^:]*//g'
-}
 # as_other CMD... - run CMD as an unprivileged user when we are root
-#
-# A sanitizer build reads its suppressions and writes its reports at
-# absolute paths in the tree, which that user cannot reach when the clone
-# lies under /root (0700): ThreadSanitizer then exits 99 before main().  The
-# user gets the options without those paths, so a report goes to stderr and
-# into the output this test shows when it fails.
 as_other() {
 	if [ "$(id -u)" = 0 ]; then
-		ASAN_OPTIONS=$(no_paths "${ASAN_OPTIONS:-}") \
-		UBSAN_OPTIONS=$(no_paths "${UBSAN_OPTIONS:-}") \
-		TSAN_OPTIONS=$(no_paths "${TSAN_OPTIONS:-}") \
-			setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"
+		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"
 	else
 		"$@"
 	fi

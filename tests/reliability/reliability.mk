@@ -93,17 +93,28 @@ san-build:
 	$(MAKE) BUILD=$(SAN_BUILD) CC=$(SAN_CC) HARDEN_CFLAGS= HARDEN_LDFLAGS= \
 	    CFLAGS="$(SAN_CFLAGS)" LDFLAGS="$(SAN_CFLAGS)" reliability-build
 
+# The suppressions file and the reports live in a scratch directory under
+# /tmp, not in the tree: the daemon writes its reports after dropping to its
+# user, and tests run processes as nobody, who cannot reach a clone under a
+# private directory such as /root (a report would be lost, or TSan would
+# exit before main() without its suppressions).  Reports are copied back to
+# BUILD/sanitizer-reports/.
 san-test: san-build
 	rm -rf $(SAN_BUILD)/sanitizer-reports
 	mkdir -p $(SAN_BUILD)/sanitizer-reports
-	chmod 1777 $(SAN_BUILD)/sanitizer-reports	# the daemon writes as its user
+	@san=$$(mktemp -d /tmp/efm-san.XXXXXX) || exit 1; \
+	trap 'rm -rf "$$san"' EXIT; \
+	chmod 755 "$$san" && mkdir "$$san/reports" && \
+	chmod 1777 "$$san/reports" && \
+	cp tests/reliability/tsan.supp "$$san/" && chmod 644 "$$san/tsan.supp" || exit 1; \
 	BUILD=$(SAN_BUILD) ENVFROM_SANITIZER=$(SAN) \
-	ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:exitcode=99:log_path=$(abspath $(SAN_BUILD))/sanitizer-reports/asan:log_exe_name=1" \
-	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=99:log_path=$(abspath $(SAN_BUILD))/sanitizer-reports/ubsan:log_exe_name=1" \
+	ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:exitcode=99:log_path=$$san/reports/asan:log_exe_name=1" \
+	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=99:log_path=$$san/reports/ubsan:log_exe_name=1" \
 	LSAN_OPTIONS="exitcode=99" \
-	TSAN_OPTIONS="halt_on_error=1:exitcode=99:second_deadlock_stack=1:atexit_sleep_ms=50:suppressions=$(abspath tests/reliability/tsan.supp):log_path=$(abspath $(SAN_BUILD))/sanitizer-reports/tsan:log_exe_name=1" \
+	TSAN_OPTIONS="halt_on_error=1:exitcode=99:second_deadlock_stack=1:atexit_sleep_ms=50:suppressions=$$san/tsan.supp:log_path=$$san/reports/tsan:log_exe_name=1" \
 	    sh tests/run.sh $(SAN_SUITES); st=$$?; \
-	if [ -n "$$(ls $(SAN_BUILD)/sanitizer-reports)" ]; then \
+	if [ -n "$$(ls "$$san/reports")" ]; then \
+	    cp "$$san"/reports/* $(SAN_BUILD)/sanitizer-reports/; \
 	    echo "sanitizer reports in $(SAN_BUILD)/sanitizer-reports:"; \
 	    for f in $(SAN_BUILD)/sanitizer-reports/*; do echo "== $$f"; head -60 "$$f"; done; \
 	    exit 1; \
