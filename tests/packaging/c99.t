@@ -7,7 +7,8 @@
 # - no construct gcc 4.8 lacks even in gnu99 mode (a source scan:
 #   <stdatomic.h>, __has_include, fallthrough attributes, overflow builtins,
 #   __auto_type, ...);
-# - the API floor, PCRE2 10.23 and libconfuse 2.7: every file compiles
+# - the API floor, PCRE2 10.23 and libconfuse 2.7: every file (the test
+#   programs' too) compiles
 #   against tests/packaging/floor/{pcre2,confuse}.h, which pretend to be
 #   those versions (newer names poisoned, version macros lowered, 2.7's void
 #   returns), so only properly guarded newer calls survive; then `nm -u` of
@@ -107,6 +108,15 @@ FLOOR="-Itests/packaging/floor -std=gnu99 -Wall"
 compile_all gcc $FLOOR
 ok $? "every milter/*.c compiles against PCRE2 10.23 and libconfuse 2.7 (floor headers)"
 diag <"$WORK/cc.log"
+# The test programs too: a test that does not build on the floor is no test there.
+SRCS_MILTER=$SRCS
+SRCS=$(ls tests/*.c tests/unit/*.c tests/reliability/*.c tests/bench/*.c 2>/dev/null | grep -v failmalloc)
+: >"$WORK/cc.log"
+compile_all gcc $FLOOR -Wno-missing-field-initializers -Imilter -Itests
+ok $? "every test program (tests/**/*.c) compiles against PCRE2 10.23 and libconfuse 2.7 (floor headers)"
+diag <"$WORK/cc.log"
+SRCS=$SRCS_MILTER
+compile_all gcc $FLOOR >/dev/null 2>&1
 nm -u "$WORK"/obj/*.o | awk '{ print $NF }' | grep -E '^(pcre2_|cfg_|confuse_)' | sort -u >"$WORK/used"
 
 # What PCRE2 10.23 exports (8-bit library) and what libconfuse 2.7 exports.
@@ -116,7 +126,7 @@ for f in general_context_create general_context_copy general_context_free \
 	 set_parens_nest_limit set_compile_recursion_guard \
 	 match_context_create match_context_copy match_context_free set_callout \
 	 set_match_limit set_offset_limit set_recursion_limit \
-	 set_recursion_memory_management compile code_free code_copy pattern_info \
+	 set_recursion_memory_management compile code_free code_copy code_copy_with_tables pattern_info \
 	 callout_enumerate match_data_create match_data_create_from_pattern \
 	 match_data_free match dfa_match get_mark get_ovector_count \
 	 get_ovector_pointer get_startchar substring_copy_byname \

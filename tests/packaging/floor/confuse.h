@@ -26,7 +26,8 @@
 #pragma GCC poison cfg_rmsec cfg_rmnsec cfg_rmtsec cfg_opt_rmnsec cfg_opt_rmtsec
 #pragma GCC poison cfg_getcomment cfg_setcomment cfg_opt_getcomment cfg_opt_setcomment
 #pragma GCC poison cfg_addtsec cfg_getnopt cfg_num cfg_opt_getstr cfg_set_print_filter_func
-#pragma GCC poison cfg_getarg cfg_opt_getval cfg_getname cfg_setopt
+#pragma GCC poison cfg_getarg cfg_opt_getval cfg_getname
+#pragma GCC poison cfg_searchpath cfg_set_validate_func2
 
 /* 2.7: these return void; using their value must not compile. */
 #define cfg_free(...)		((void) cfg_free(__VA_ARGS__))
