@@ -50,7 +50,7 @@ BIN		= $(BUILD)/envfrom-milter
 
 UNIT_TESTS	= addr netaddr pattern prefilter eval config linemap import log
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
-TEST_TOOLS	= $(BUILD)/tests/milter-client
+TEST_TOOLS	= $(BUILD)/tests/milter-client $(BUILD)/tests/syslog-sink
 
 .PHONY: all run test check-build test-build install clean deps-build deps-test
 
@@ -59,6 +59,7 @@ all: $(BIN)
 include packaging/rpm/rpm.mk
 include tests/bench/bench.mk
 include tests/reliability/reliability.mk
+include tests/floor/floor.mk
 
 $(BUILD)/milter/%.o: milter/%.c milter/*.h
 	@mkdir -p $(@D)
@@ -76,6 +77,9 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/tap.o $(
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PCRE2_LIBS) $(CONFUSE_LIBS)
 
 $(BUILD)/tests/milter-client: $(BUILD)/tests/milter-client.o $(BUILD)/tests/miltc.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/syslog-sink: $(BUILD)/tests/syslog-sink.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 test-build: $(BIN) $(UNIT_BINS) $(TEST_TOOLS)

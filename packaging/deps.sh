@@ -1,5 +1,5 @@
 #!/bin/sh
-# packaging/deps.sh build|test - make sure the packages a build or the tests need are there
+# packaging/deps.sh build|test|floor - make sure the packages a build or the tests need are there
 #
 # Checks for each command, header or pkg-config module that is needed.
 # When something is missing: as root, installs the packages with apt-get,
@@ -7,7 +7,9 @@
 # "build" is what `make` needs; "test" adds what every test suite needs
 # (a real Postfix, Cyrus SASL, swaks, rpm tools, SELinux policy tools,
 # man, clang and libFuzzer, valgrind, llvm-symbolizer for readable
-# sanitizer reports, readelf, setpriv, pgrep).
+# sanitizer reports, readelf, setpriv, pgrep); "floor" adds what building
+# CentOS 7's stack from source needs (tests/floor/build.sh: autotools, flex,
+# bison, and the Berkeley DB, Cyrus SASL and PCRE headers Postfix 2.10 uses).
 #
 # Each line of the tables: CHECK DEBIAN-PACKAGE RPM-PACKAGE, where CHECK is
 # cmd:NAME, file:PATH (several separated by '|': any one), or pc:MODULE.
@@ -54,6 +56,18 @@ cmd:setpriv util-linux util-linux
 cmd:pgrep procps procps-ng
 cmd:systemd-analyze systemd systemd
 '
+floor_needs='
+cmd:autoreconf autoconf autoconf
+cmd:automake automake automake
+cmd:libtoolize libtool libtool
+cmd:autopoint autopoint gettext-devel
+cmd:flex flex flex
+cmd:bison bison bison
+cmd:unshare util-linux util-linux
+file:/usr/include/db.h libdb-dev libdb-devel
+file:/usr/include/sasl/sasl.h libsasl2-dev cyrus-sasl-devel
+file:/usr/include/pcre.h libpcre3-dev pcre-devel
+'
 
 # present CHECK - is the thing there?
 present() {
@@ -99,6 +113,7 @@ grep -qs 'release 7' /etc/redhat-release && milter_devel=sendmail-devel
 
 needs=$build_needs
 [ "$mode" = test ] && needs="$build_needs$test_needs"
+[ "$mode" = floor ] && needs="$build_needs$test_needs$floor_needs"
 
 missing=""
 missing_what=""

@@ -137,17 +137,17 @@ build_postfix() {
 		AUXLIBS="-lsasl2 -lpcre $FLOOR/openssl/lib/libssl.a \
 $FLOOR/openssl/lib/libcrypto.a -ldl -lpthread"
 	make
-	sh postfix-install -non-interactive -package install_root=/ \
+	# Not -package: post-install then creates the queue and data
+	# directories and gives postdrop and postqueue their set-gid bit, as
+	# an installed system has them.
+	sh postfix-install -non-interactive \
 		config_directory="$pf/etc" command_directory="$pf/sbin" \
 		daemon_directory="$pf/libexec" data_directory="$pf/data" \
 		queue_directory="$pf/spool" sendmail_path="$pf/sbin/sendmail" \
 		newaliases_path="$pf/bin/newaliases" mailq_path="$pf/bin/mailq" \
 		manpage_directory="$pf/man" readme_directory=no html_directory=no \
 		mail_owner=postfix setgid_group=postdrop
-	# -package leaves ownership alone; postdrop and postqueue are set-gid
-	# postdrop on a real system (sendmail(1) as a user needs it).
-	chgrp postdrop "$pf/sbin/postdrop" "$pf/sbin/postqueue"
-	chmod 2755 "$pf/sbin/postdrop" "$pf/sbin/postqueue"
+	[ -g "$pf/sbin/postdrop" ] || die "postfix: postdrop is not set-gid after install"
 	"$pf/sbin/postconf" -c "$pf/etc" mail_version | grep -qx 'mail_version = 2.10.1' ||
 		die "postfix: the installed postconf is not 2.10.1"
 }
@@ -160,6 +160,14 @@ build_stunnel() {
 }
 
 # --- driver ------------------------------------------------------------------
+
+# A recipe runs in a shell of its own, so that errexit stops it at the
+# first failing command (a function called in an if-condition would not).
+if [ "${1:-}" = --recipe ]; then
+	cd "$3"
+	"build_$2"
+	exit 0
+fi
 
 [ -f "$FLOOR_SRC/SHA256SUMS" ] || {
 	echo "floor: no $FLOOR_SRC/SHA256SUMS: the CentOS 7 sources are missing" \
@@ -188,7 +196,7 @@ for name in $want; do
 	echo "floor: building $name from $tarball (log: $log)" >&2
 	start=$(date +%s)
 	src=$(unpack "$tarball")
-	if ! (cd "$src" && "build_$name") >"$log" 2>&1; then
+	if ! FLOOR_SRC=$FLOOR_SRC FLOOR=$FLOOR bash "$0" --recipe "$name" "$src" >"$log" 2>&1; then
 		tail -n 30 "$log" >&2
 		die "$name failed to build; the whole log is $log"
 	fi
