@@ -11,7 +11,12 @@
 # Environment:
 #   BUILD            build directory (default: build)
 #   ENVFROM_STRICT=1 a skip (a whole file or one test point) counts as a
-#                    failure: CI sets it, where everything must run
+#                    failure: CI sets it, where everything must run; only
+#                    a point marked "# SKIP n/a: REASON" (a case that does
+#                    not apply to this Postfix version) stays a skip
+#   ENVFROM_FLOOR    the CentOS 7 stack (make floor-test sets it): the
+#                    tests/floor/ files run only then, and the e2e suites
+#                    use its Postfix 2.10.1 as the sending MTA
 #
 # Output ends with "N passed, N failed, N skipped" (test points); the exit
 # status is non-zero when anything failed.
@@ -47,6 +52,10 @@ run_one() {
 	p=$(grep -c '^ok ' "$out")
 	f=$(grep -c '^not ok ' "$out")
 	s=$(grep -c '^ok .*# *SKIP' "$out")
+	# "# SKIP n/a: ..." marks a case that does not apply here (a Postfix
+	# 3.x feature on the floor's 2.10): not a missing tool, so strict
+	# mode lets it pass as a skip.
+	na=$(grep -c '^ok .*# *SKIP n/a:' "$out")
 	p=$((p - s))
 	plan=$(grep -m1 '^1\.\.' "$out")
 	if [ "${plan#1..0}" != "$plan" ] && [ "$p$f" = 00 ]; then
@@ -67,11 +76,11 @@ run_one() {
 		f=$((f + 1))
 		echo "# $name: plan '$plan', $ran test points ran, exit status $status" >>"$out"
 	fi
-	if [ "$ENVFROM_STRICT" = 1 ] && [ $s -gt 0 ]; then
-		echo "# $name: $s test point(s) skipped in strict mode" >>"$out"
-		grep '^ok .*# *SKIP' "$out" | sed 's/^ok/not ok/' >>"$out"
-		f=$((f + s))
-		s=0
+	if [ "$ENVFROM_STRICT" = 1 ] && [ $((s - na)) -gt 0 ]; then
+		echo "# $name: $((s - na)) test point(s) skipped in strict mode" >>"$out"
+		grep '^ok .*# *SKIP' "$out" | grep -v '# *SKIP n/a:' | sed 's/^ok/not ok/' >>"$out"
+		f=$((f + s - na))
+		s=$na
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
@@ -90,6 +99,8 @@ for t in "$BUILD"/tests/unit/test_*; do
 	[ -x "$t" ] && run_one "$t"
 done
 for t in "$TOP"/tests/*/*.t; do
+	# tests/floor/ needs CentOS 7's stack: make floor-test runs it.
+	case $t in */tests/floor/*) [ -n "$ENVFROM_FLOOR" ] || continue ;; esac
 	[ -x "$t" ] && run_one "$t"
 done
 

@@ -17,6 +17,23 @@
 #
 # TAP: e2e_ok/e2e_fail print "ok N - ..." / "not ok N - ..." with "# "
 # diagnostics; e2e_skip_all prints "1..0 # SKIP reason" and exits 0.
+#
+# Two Postfix versions.  The fake OCN is always this machine's Postfix
+# (3.x).  The home Postfix is too, unless ENVFROM_FLOOR names CentOS 7's
+# stack built from source (make floor-test): then it is Postfix 2.10.1
+# from $ENVFROM_FLOOR/postfix, and stunnel is 4.56.  What differs on 2.10
+# is handled here, so that the .t files read the same for both:
+# - the postfix, postconf, postmap, postqueue, postsuper and sendmail
+#   commands are shell functions that run the binaries of the instance
+#   named by their -c/-C argument;
+# - master.cf is edited as text (2.10's postconf has no -M/-F edits);
+# - 2.10 has no maillog_file (3.4): each 2.10 instance runs in a mount
+#   namespace of its own whose /dev/log is a syslog-sink socket writing
+#   the instance's maillog, so pf_log reads the same file for both;
+# - no compatibility_level or smtp_dns_support_level (disable_dns_lookups
+#   instead), no postqueue -j (postqueue -p says "Mail queue is empty").
+# A case that needs a 3.x feature checks home_pf_is_3x and skips with
+# its reason on 2.10.
 
 set -u
 
@@ -56,6 +73,14 @@ e2e_fail() {
     echo "not ok $e2e_n - $*"
 }
 
+# e2e_not_here DESC REASON - a case that does not apply to this Postfix
+# version (a 3.x feature on 2.10): "ok N - DESC # SKIP n/a: REASON", which
+# tests/run.sh accepts even in strict mode
+e2e_not_here() {
+    e2e_n=$((e2e_n + 1))
+    echo "ok $e2e_n - $1 # SKIP n/a: $2"
+}
+
 # e2e_check DESC COMMAND... - ok if COMMAND succeeds, else not ok with $e2e_why
 e2e_check() {
     local desc=$1
@@ -82,6 +107,17 @@ e2e_init() {
 	    e2e_skip_all "$tool not found (Debian: apt-get install postfix sasl2-bin libsasl2-modules swaks openssl)"
     done
     id postfix >/dev/null 2>&1 || e2e_skip_all "no postfix user (Postfix is not installed properly)"
+    E2E_FLOOR=${ENVFROM_FLOOR:-}
+    FLOOR_PF=""
+    STUNNEL=stunnel
+    if [ -n "$E2E_FLOOR" ]; then
+	FLOOR_PF=$E2E_FLOOR/postfix
+	[ -x "$FLOOR_PF/sbin/postfix" ] && [ -x "$FLOOR_PF/libexec/master" ] ||
+	    e2e_skip_all "ENVFROM_FLOOR=$E2E_FLOOR has no Postfix 2.10 (make floor builds it)"
+	STUNNEL=$E2E_FLOOR/stunnel/bin/stunnel
+	command -v unshare >/dev/null 2>&1 ||
+	    e2e_skip_all "unshare not found (Debian: apt-get install util-linux): Postfix 2.10 needs a private /dev/log"
+    fi
     getent group postdrop >/dev/null 2>&1 || e2e_skip_all "no postdrop group (Postfix is not installed properly)"
     [ -f /etc/postfix/master.cf ] || e2e_skip_all "/etc/postfix/master.cf missing"
 
@@ -89,6 +125,9 @@ e2e_init() {
     BUILD=${BUILD:-$TOP/build}
     ENVFROM_BIN=${ENVFROM_BIN:-$BUILD/envfrom-milter}
     [ -x "$ENVFROM_BIN" ] || e2e_skip_all "$ENVFROM_BIN not built (run make)"
+    SYSLOG_SINK=$BUILD/tests/syslog-sink
+    [ -z "$FLOOR_PF" ] || [ -x "$SYSLOG_SINK" ] ||
+	e2e_skip_all "$SYSLOG_SINK not built (make test-build)"
     SNIPPET=$TOP/conf/postfix/main.cf.snippet
     OCN_CONF=$TOP/conf/envfrom-milter.conf
     SASL_EXAMPLE=$TOP/conf/postfix/sasl_passwd.example
@@ -251,16 +290,63 @@ e2e_abort_rest() {
 
 # --- Postfix instances --------------------------------------------------
 
-# pf_new NAME HOSTNAME - a private Postfix instance under $T/NAME, no listener yet
+# pf_sbin DIR - the directory of the Postfix commands for config directory
+# DIR (empty: this machine's, from PATH)
+pf_sbin() {
+    cat "$1/e2e-sbin" 2>/dev/null
+}
+
+# pf_cmd COMMAND ARGS... - run a Postfix command of the instance named by
+# its -c DIR (sendmail: -C DIR) argument; this machine's without one
+pf_cmd() {
+    local cmd=$1 a prev="" dir="" sbin=""
+    shift
+    for a in "$@"; do
+	case $prev in -c | -C) dir=$a ;; esac
+	prev=$a
+    done
+    [ -n "$dir" ] && sbin=$(pf_sbin "$dir")
+    if [ -n "$sbin" ]; then
+	"$sbin/$cmd" "$@"
+    else
+	command "$cmd" "$@"
+    fi
+}
+postfix() { pf_cmd postfix "$@"; }
+postconf() { pf_cmd postconf "$@"; }
+postmap() { pf_cmd postmap "$@"; }
+postqueue() { pf_cmd postqueue "$@"; }
+postsuper() { pf_cmd postsuper "$@"; }
+sendmail() { pf_cmd sendmail "$@"; }
+
+# pf_is_210 DIR - is the instance of config directory DIR the floor's 2.10?
+pf_is_210() {
+    [ -n "$(pf_sbin "$1")" ]
+}
+
+# home_pf_is_3x - the home Postfix is this machine's 3.x, not the floor's 2.10
+home_pf_is_3x() {
+    [ -z "$FLOOR_PF" ]
+}
+
+# pf_new NAME HOSTNAME [floor] - a private Postfix instance under $T/NAME,
+# no listener yet; "floor": the Postfix 2.10 of $ENVFROM_FLOOR, if set
 pf_new() {
-    local name=$1 host=$2 d=$T/$1
+    local name=$1 host=$2 d=$T/$1 old=""
+    [ "${3:-}" = floor ] && old=$FLOOR_PF
     mkdir -p "$d/etc" "$d/spool" "$d/data"
     chown postfix "$d/data"
-    cp /etc/postfix/master.cf "$d/etc/"
-    [ -f /etc/postfix/dynamicmaps.cf ] && cp /etc/postfix/dynamicmaps.cf "$d/etc/"
-    cat >"$d/etc/main.cf" <<EOF
-# Private test instance "$name" (tests/e2e/lib.sh)
-compatibility_level = 3.6
+    if [ -n "$old" ]; then
+	cp "$old/etc/master.cf" "$d/etc/"
+	echo "$old/sbin" >"$d/etc/e2e-sbin"
+    else
+	cp /etc/postfix/master.cf "$d/etc/"
+	[ -f /etc/postfix/dynamicmaps.cf ] && cp /etc/postfix/dynamicmaps.cf "$d/etc/"
+    fi
+    {
+	echo "# Private test instance \"$name\" (tests/e2e/lib.sh)"
+	[ -z "$old" ] && echo "compatibility_level = 3.6"
+	cat <<EOF
 queue_directory = $d/spool
 data_directory = $d/data
 mail_owner = postfix
@@ -275,9 +361,6 @@ alias_maps =
 alias_database =
 local_recipient_maps =
 mynetworks = 127.0.0.0/8
-smtp_dns_support_level = disabled
-maillog_file = $d/maillog
-maillog_file_prefixes = $T
 syslog_name = postfix-$name
 # Fast retries: the tests wait seconds, not minutes.
 queue_run_delay = 1s
@@ -286,18 +369,66 @@ maximal_backoff_time = 2s
 smtp_connect_timeout = 5s
 delay_warning_time = 0
 EOF
-    pf_settle "$d/etc"
+	if [ -n "$old" ]; then
+	    # 2.10: no smtp_dns_support_level (2.11), no maillog_file (3.4);
+	    # upstream 2.10 reads Cyrus SASL's own directory unless told
+	    # (Debian's Postfix is patched to read $config_directory/sasl).
+	    echo "disable_dns_lookups = yes"
+	    echo "cyrus_sasl_config_path = $d/etc/sasl"
+	else
+	    echo "smtp_dns_support_level = disabled"
+	    echo "maillog_file = $d/maillog"
+	    echo "maillog_file_prefixes = $T"
+	fi
+    } >"$d/etc/main.cf"
     # No default listener: each test adds its own on its own port.
-    pf_edit "$d/etc" -MX smtp/inet
-    pf_edit "$d/etc" -F '*/*/chroot = n'
+    pf_master_del "$d/etc" smtp inet
+    pf_master_chroot_off "$d/etc"
     echo "$d/etc"
 }
 
-# pf_edit DIR POSTCONF-ARGS... - change an instance's main.cf/master.cf
-# with postconf, then date the files back: Postfix programs wait (up to
-# about 2 s) for a main.cf written in the last seconds to settle.
+# pf_master_del DIR SERVICE TYPE - remove a master.cf entry and its
+# continuation lines
+pf_master_del() {
+    awk -v svc="$2" -v type="$3" '
+	/^[^#[:space:]]/ { skip = ($1 == svc && $2 == type) }
+	/^[[:space:]]/ && skip { next }
+	!skip { print }
+    ' "$1/master.cf" >"$1/master.cf.new" && mv "$1/master.cf.new" "$1/master.cf"
+    pf_settle "$1"
+}
+
+# pf_master_set DIR ENTRY - add ENTRY ("SERVICE TYPE private unpriv chroot
+# wakeup maxproc command [args]") to master.cf, replacing the service's entry
+pf_master_set() {
+    local dir=$1 entry=$2
+    set -f
+    # shellcheck disable=SC2086
+    set -- $entry
+    set +f
+    pf_master_del "$dir" "$1" "$2"
+    echo "$entry" >>"$dir/master.cf"
+    pf_settle "$dir"
+}
+
+# pf_master_chroot_off DIR - no service runs chrooted (the tests' files
+# live outside the queue directory)
+pf_master_chroot_off() {
+    awk '/^[^#[:space:]]/ && NF >= 8 { $5 = "n" } { print }' \
+	"$1/master.cf" >"$1/master.cf.new" && mv "$1/master.cf.new" "$1/master.cf"
+    pf_settle "$1"
+}
+
+# pf_edit DIR POSTCONF-ARGS... - change an instance's main.cf with postconf
+# (or master.cf: "-M SERVICE/TYPE=ENTRY", edited as text, as 2.10's
+# postconf cannot), then date the files back: Postfix programs wait (up
+# to about 2 s) for a main.cf written in the last seconds to settle.
 pf_edit() {
     local dir=$1
+    if [ "${2:-}" = -M ]; then
+	pf_master_set "$dir" "${3#*=}"
+	return
+    fi
     shift
     postconf -c "$dir" "$@" || return 1
     pf_settle "$dir"
@@ -318,11 +449,26 @@ pf_listen() {
 }
 
 # pf_start DIR - start an instance; errors (which Postfix sends only to a
-# terminal or syslog) are captured with script(1)
+# terminal or syslog) are captured with script(1).  A 2.10 instance starts
+# in a mount namespace of its own whose /dev/log is its syslog-sink
+# (private-devlog.sh), which then writes its maillog.
 pf_start() {
-    local dir=$1 out
+    local dir=$1 out cmd d sbin name
     e2e_instances="$e2e_instances $dir"
-    if ! out=$(script -qec "postfix -c '$dir' start" /dev/null 2>&1); then
+    sbin=$(pf_sbin "$dir")
+    cmd="postfix -c '$dir' start"
+    if [ -n "$sbin" ]; then
+	d=${dir%/etc}
+	name=$(basename "$d")
+	if [ ! -S "$d/log.sock" ]; then
+	    e2e_bg "syslog_$name" "$d/syslog-sink.log" "$SYSLOG_SINK" -t 1800 \
+		"$d/log.sock" "$d/maillog"
+	    wait_for 5 test -S "$d/log.sock" ||
+		{ e2e_why="syslog-sink did not start: $(cat "$d/syslog-sink.log")"; return 1; }
+	fi
+	cmd="unshare -m '$TOP/tests/e2e/private-devlog.sh' '$d/log.sock' '$sbin/postfix' -c '$dir' start"
+    fi
+    if ! out=$(script -qec "$cmd" /dev/null 2>&1); then
 	e2e_why="postfix -c $dir start failed: $out"
 	return 1
     fi
@@ -334,9 +480,10 @@ pf_log() {
     cat "$T/$1/maillog" 2>/dev/null
 }
 
-# pf_queue_empty DIR - no message is queued (maildrop included)
+# pf_queue_empty DIR - no message is queued (maildrop included); 2.10 has
+# no postqueue -j, and both versions say so in postqueue -p's words
 pf_queue_empty() {
-    [ -z "$(postqueue -c "$1" -j 2>/dev/null)" ] &&
+    postqueue -c "$1" -p 2>/dev/null | grep -qx 'Mail queue is empty' &&
 	[ -z "$(ls -A "$(postconf -c "$1" -h queue_directory)/maildrop" 2>/dev/null)" ]
 }
 
@@ -378,8 +525,8 @@ sink_field() {
 }
 
 # ocn_setup - the fake OCN: submission with STARTTLS on P_OCN, SMTPS on
-# P_OCN_SMTPS, SASL (sasldb), sender must be owned by the login, relays
-# everything to smtp-sink
+# P_OCN_SMTPS, both TLS 1.2 or newer only (as OCN today), SASL (sasldb),
+# sender must be owned by the login, relays everything to smtp-sink
 ocn_setup() {
     local d dir
     dir=$(pf_new ocn smtp.ocn.ne.jp)
@@ -421,7 +568,9 @@ EOF
 	"smtpd_recipient_restrictions =" \
 	"mynetworks = 127.255.255.255/32" \
 	"relayhost = [127.0.0.1]:$P_SINK" \
-	"smtpd_tls_loglevel = 1"
+	"smtpd_tls_loglevel = 1" \
+	"smtpd_tls_protocols = !SSLv2, !SSLv3, !TLSv1, !TLSv1.1" \
+	"smtpd_tls_mandatory_protocols = !SSLv2, !SSLv3, !TLSv1, !TLSv1.1"
     # Peer debugging on the listeners only: smtpd then logs each command it
     # receives ("< localhost[127.0.0.1]: MAIL FROM:<...> RET=HDRS ..."),
     # which is exactly what the home Postfix sent.
@@ -456,7 +605,7 @@ sasl_passwd_line() {
 # only what a test must change: the next hop and file paths.
 home_setup() {
     local section=${1:-} dir relay key
-    dir=$(pf_new home home-gw.home.example)
+    dir=$(pf_new home home-gw.home.example floor)
     HOME_DIR=$dir
     {
 	echo

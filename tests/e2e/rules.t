@@ -165,7 +165,7 @@ home_extra() {
 	    -o milter_macro_daemon_name=submission &&
 	pf_edit "$HOME_DIR" -M "cleanup/unix=cleanup unix n - n - 0 cleanup -v" || return 1
     # SASL on one listener, as the fake OCN has it (Debian's Postfix reads
-    # $config_directory/sasl/smtpd.conf).
+    # $config_directory/sasl/smtpd.conf; lib.sh points 2.10 there too).
     mkdir -p "$HOME_DIR/sasl"
     cat >"$HOME_DIR/sasl/smtpd.conf" <<EOF
 pwcheck_method: auxprop

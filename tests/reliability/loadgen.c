@@ -609,6 +609,8 @@ client(void *arg)
 	printf("# error: opening connection: %s\n", c.mc.err);
 	conn_close(&c, 0);
     }
+    /* Twice: every connection open, then counted (run_phase), then go. */
+    pthread_barrier_wait(&G.barrier);
     pthread_barrier_wait(&G.barrier);
     while (!GET(G.phase_done)) {
 	if (__atomic_load_n(&G.sent, __ATOMIC_RELAXED) >= G.target && G.min_seconds <= 0)
@@ -788,9 +790,16 @@ run_phase(unsigned long target, double min_seconds, int reload, int stop_ms)
 	    exit(70);
 	}
     pthread_barrier_wait(&G.barrier);
-    /* Every connection is open: the daemon holds them all at once. */
+    /*
+     * Every connection is open and no client has started: the daemon
+     * holds them all at once.  Counted before the clients go on, since
+     * some drop their connection in the middle of the first message, and
+     * a daemon with a thread per connection (EL's libmilter) closes it
+     * at once.
+     */
     if ((fds = proc_fds(G.pid)) > G.peak_fds)
 	G.peak_fds = fds;
+    pthread_barrier_wait(&G.barrier);
     t0 = now_s();
     if (reload)
 	pthread_create(&rtid, NULL, reloader, NULL);
