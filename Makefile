@@ -39,11 +39,12 @@ MILTER_LIBS	?= -lmilter
 ALL_CFLAGS	= -std=gnu99 $(WARN) $(HARDEN_CFLAGS) $(CFLAGS) $(PCRE2_CFLAGS) \
 		  $(CONFUSE_CFLAGS) -DVERSION='"$(VERSION)"' -pthread
 ALL_LDFLAGS	= $(HARDEN_LDFLAGS) $(LDFLAGS) -pthread
-LIBS		= $(MILTER_LIBS) $(PCRE2_LIBS) $(CONFUSE_LIBS)
+# -ldl: dlsym (admit.c) is in libdl on EL7's glibc 2.17.
+LIBS		= $(MILTER_LIBS) $(PCRE2_LIBS) $(CONFUSE_LIBS) -ldl
 
 # The deciding code: no libmilter, unit-tested and fuzzed on its own.
 CORE		= log addr netaddr pattern prefilter rules eval linemap config import
-DAEMON		= $(CORE) current callbacks nodelay signals main
+DAEMON		= $(CORE) current callbacks admit signals main
 CORE_OBJS	= $(CORE:%=$(BUILD)/milter/%.o)
 DAEMON_OBJS	= $(DAEMON:%=$(BUILD)/milter/%.o)
 BIN		= $(BUILD)/envfrom-milter

@@ -21,7 +21,8 @@
  *	4. daemonize (unless -f) and write the pid file;
  *	5. drop to the configured user, check that root cannot be regained,
  *	   and refuse to go on if that user is root;
- *	6. start the signal thread and hand over to smfi_main().
+ *	6. log which libmilter it runs on (admit.c), start the signal thread
+ *	   and hand over to smfi_main().
  *
  *	The stop signals are blocked from step 2 on; one that arrives during
  *	start-up is taken when the signal thread starts.
@@ -61,6 +62,7 @@
 #include <libmilter/mfapi.h>
 
 #include "addr.h"
+#include "admit.h"
 #include "callbacks.h"
 #include "config.h"
 #include "current.h"
@@ -649,6 +651,7 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
     current_install(cf);
     *installed = 1;			/* current.c owns cf from here on */
     trim_heap();
+    admit_init();
     if (signals_start(sock, reload) < 0) {
 	current_install(NULL);
 	return (EX_OSERR);

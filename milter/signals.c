@@ -18,7 +18,7 @@
  *	listener notices only when its poll() times out, up to 5 seconds
  *	later.  So this module defines sigwait() for libmilter's thread (the
  *	program's definition wins over the C library's, as with accept() in
- *	nodelay.c): it blocks for good and never takes a signal.  On a stop
+ *	admit.c): it blocks for good and never takes a signal.  On a stop
  *	signal our thread calls smfi_stop(), which needs a lock the listener
  *	holds while it polls, and connects to our own socket until the stop
  *	has taken effect: each connection wakes the listener, which then lets

@@ -15,7 +15,7 @@
  *	logging.  What remains is libmilter itself, the kernel and the
  *	socket; the difference to envfrom-milter is the cost of our code.
  *
- *	It is linked with milter/nodelay.c, like the daemon, so that on
+ *	It is linked with milter/admit.c, like the daemon, so that on
  *	inet: sockets both answer without Nagle's delay.
  *
  *	libmilter stops it on SIGTERM, SIGINT or SIGHUP.

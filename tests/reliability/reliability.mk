@@ -50,6 +50,7 @@ ASAN_EXTRA	= reliability/stop
 REL_UNIT	= hostile regress
 REL_UNIT_BINS	= $(REL_UNIT:%=$(BUILD)/tests/unit/test_rel_%)
 REL_TOOLS	= $(BUILD)/tests/reliability/loadgen $(BUILD)/tests/reliability/allocfail \
+		  $(BUILD)/tests/reliability/holdconn \
 		  $(BUILD)/tests/reliability/failmalloc.so
 # The unit tests that exist (the list in the Makefile may be ahead of the tree).
 UNIT_PRESENT	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
@@ -68,6 +69,9 @@ $(BUILD)/tests/unit/test_rel_%: $(BUILD)/tests/reliability/test_rel_%.o $(CORE_O
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PCRE2_LIBS) $(CONFUSE_LIBS)
 
 $(BUILD)/tests/reliability/loadgen: $(BUILD)/tests/reliability/loadgen.o $(BUILD)/tests/miltc.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/reliability/holdconn: $(BUILD)/tests/reliability/holdconn.o $(BUILD)/tests/miltc.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/reliability/allocfail: $(BUILD)/tests/reliability/allocfail.o $(BUILD)/tests/miltc.o
