@@ -118,6 +118,10 @@ ok $? "man pages envfrom-milter(8) and envfrom-milter.conf(5) are in the RPM"
 grep -qE '^/usr/share/licenses/envfrom-milter[^/]*/LICENSE$' "$WORK/files"
 ok $? "LICENSE is installed as %license"
 DOCDIR=$(grep -E '^/usr/share/doc/envfrom-milter[^/]*$' "$WORK/files" | head -1)
+# make install's documentation goes where %doc puts it (and is replaced).
+same_docdir "$WORK/rpm.log" "$DOCDIR" >"$WORK/docdirs"
+ok $? "make install's DOCDIR, the rm -rf and %doc are the RPM's $DOCDIR in the build root"
+cat "$WORK/docdirs"
 r=0
 for f in README.md README.ja.md envfrom-milter-postfix-chroot.conf; do
     has "$DOCDIR/$f" || { r=1; echo "# missing: $DOCDIR/$f"; }
