@@ -9,10 +9,16 @@
 #   make rpmlint   rpmlint on the spec and on both RPMs, with the EL/Fedora
 #                  conventions of packaging/rpm/rpmlint.toml
 #
-# Outside EL/Fedora (Debian's rpm package, as in CI) rpmbuild gets
-# --nodeps, because the EL build dependencies are not rpm packages there,
-# and --load=packaging/rpm/macros.compat for the systemd and path macros
-# that EL defines.  RPMBUILD_FLAGS adds options, e.g. "--without check".
+# EL and Fedora are told apart by their rpm, which defines %rhel or
+# %fedora.  There the spec needs systemd's rpm macros; without them `make
+# rpm` says so and stops.  Elsewhere (Debian's rpm package, as in CI)
+# rpmbuild gets --nodeps, because the EL build dependencies are not rpm
+# packages there, and reads packaging/rpm/macros.compat after its own
+# macro files for the systemd and path macros that EL defines (--macros:
+# rpm 4.11 has it; --load, which adds one file, is rpm 4.15's).
+#
+# RPMBUILD names the rpmbuild to use (tests/floor/rpm411.t: rpm
+# 4.11.3); RPMBUILD_FLAGS adds options, e.g. "--without check".
 
 DIST_NAME	= envfrom-milter-$(VERSION)
 DIST_TARBALL	= $(BUILD)/$(DIST_NAME).tar.gz
@@ -23,8 +29,12 @@ RPMLINT		?= rpmlint
 RPMBUILD_FLAGS	?=
 # The Packager header of RPMs this builds (build systems set it, specs don't).
 RPM_PACKAGER	?= envfrom-milter maintainers (make rpm)
-RPM_IS_EL	= $(shell rpm --eval '%{?systemd_post:yes}' 2>/dev/null)
-RPM_COMPAT	= $(if $(RPM_IS_EL),,--nodeps --load=packaging/rpm/macros.compat)
+# rpmbuild --eval reads the macros the build will read.
+RPM_EVAL	= $(shell $(RPMBUILD) --eval '$(1)' 2>/dev/null)
+RPM_IS_EL	= $(call RPM_EVAL,%{?rhel:yes}%{?fedora:yes})
+RPM_HAS_SYSTEMD	= $(call RPM_EVAL,%{?systemd_post:yes})
+RPM_MACRO_PATH	= $(shell $(RPMBUILD) --showrc 2>/dev/null | sed -n 's/^Macro path: //p')
+RPM_COMPAT	= $(if $(RPM_IS_EL),,--nodeps --macros='$(RPM_MACRO_PATH):$(CURDIR)/packaging/rpm/macros.compat')
 
 .PHONY: dist rpm rpmlint
 
@@ -48,6 +58,12 @@ dist:
 rpm: dist
 	@command -v $(RPMBUILD) >/dev/null 2>&1 || { echo "make rpm: rpmbuild not found" \
 	    "(Debian: apt-get install rpm; EL: yum install rpm-build)" >&2; exit 1; }
+	@if [ -n "$(RPM_IS_EL)" ] && [ -z "$(RPM_HAS_SYSTEMD)" ]; then \
+	    echo "make rpm: $(RPMBUILD) has no systemd rpm macros (%systemd_post, %_unitdir)," \
+		"which the spec's scriptlets and unit path need: install the package that has" \
+		"/usr/lib/rpm/macros.d/macros.systemd (EL7, EL8: systemd; EL9: systemd-rpm-macros)" >&2; \
+	    exit 1; \
+	fi
 	rm -rf $(RPM_TOPDIR)
 	mkdir -p $(RPM_TOPDIR)
 	$(RPMBUILD) -ta $(RPM_COMPAT) --define '_topdir $(RPM_TOPDIR)' \
