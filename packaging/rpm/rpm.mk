@@ -15,7 +15,10 @@
 # rpmbuild gets --nodeps, because the EL build dependencies are not rpm
 # packages there, and reads packaging/rpm/macros.compat after its own
 # macro files for the systemd and path macros that EL defines (--macros:
-# rpm 4.11 has it; --load, which adds one file, is rpm 4.15's).
+# rpm 4.11 has it; --load, which adds one file, is rpm 4.15's); those
+# RPMs are for testing the packaging only, and `make rpm` says so: the
+# binary needs that host's glibc and libraries (Debian 12's: GLIBC_2.34,
+# libmilter.so.1.0.1), and does not install on CentOS 7.
 #
 # RPMBUILD names the rpmbuild to use (tests/floor/rpm411.t: rpm
 # 4.11.3); RPMBUILD_FLAGS adds options, e.g. "--without check".
@@ -70,6 +73,13 @@ rpm: dist
 	    --define 'packager $(RPM_PACKAGER)' \
 	    $(RPMBUILD_FLAGS) $(DIST_TARBALL)
 	@ls -1 $(RPM_TOPDIR)/SRPMS/*.src.rpm $(RPM_TOPDIR)/RPMS/*/*.rpm
+	@$(if $(RPM_IS_EL),:,{ \
+	    echo "make rpm: this rpm is not EL's or Fedora's (no %rhel, no %fedora): these RPMs are for testing the packaging only."; \
+	    echo "    The binary RPM needs this host's glibc and libraries: it does not install on CentOS 7."; \
+	    echo "    Build the RPM on the EL machine, from the tarball or the source RPM (docs/install.md):"; \
+	    echo "        rpmbuild -ta $(DIST_NAME).tar.gz"; \
+	    echo "        rpmbuild --rebuild `cd $(RPM_TOPDIR)/SRPMS && ls *.src.rpm`"; \
+	} >&2)
 
 rpmlint: rpm
 	$(RPMLINT) -c packaging/rpm/rpmlint.toml $(RPM_SPEC) $(RPM_TOPDIR)/SRPMS/*.src.rpm $(RPM_TOPDIR)/RPMS/*/*.rpm
