@@ -8,8 +8,12 @@
 # (a real Postfix, Cyrus SASL, swaks, rpm tools, SELinux policy tools,
 # man, clang and libFuzzer, valgrind, llvm-symbolizer for readable
 # sanitizer reports, readelf, setpriv, pgrep); "floor" adds what building
-# CentOS 7's stack from source needs (tests/floor/build.sh: autotools, flex,
-# bison, and the Berkeley DB, Cyrus SASL and PCRE headers Postfix 2.10 uses).
+# CentOS 7's stack from source needs (tests/floor/build.sh, after
+# ../shared/floor/README.md): autotools, flex and bison for libconfuse and
+# PCRE2, m4 for sendmail's Build, perl for OpenSSL, the Berkeley DB, Cyrus
+# SASL and PCRE headers Postfix 2.10 uses, and NSS, NSPR, popt, libmagic,
+# libelf, libdw, Lua 5.2, elfutils and the compression libraries for rpm
+# 4.11.3.  The floor is built on Debian; the RPM names are EL's.
 #
 # Each line of the tables: CHECK DEBIAN-PACKAGE RPM-PACKAGE, where CHECK is
 # cmd:NAME, file:PATH (several separated by '|': any one), or pc:MODULE.
@@ -67,6 +71,19 @@ cmd:unshare util-linux util-linux
 file:/usr/include/db.h libdb-dev libdb-devel
 file:/usr/include/sasl/sasl.h libsasl2-dev cyrus-sasl-devel
 file:/usr/include/pcre.h libpcre3-dev pcre-devel
+cmd:m4 m4 m4
+cmd:perl perl perl
+pc:nss libnss3-dev nss-devel
+pc:nspr libnspr4-dev nspr-devel
+file:/usr/include/popt.h libpopt-dev popt-devel
+file:/usr/include/magic.h libmagic-dev file-devel
+file:/usr/include/libelf.h libelf-dev elfutils-libelf-devel
+file:/usr/include/elfutils/libdw.h libdw-dev elfutils-devel
+file:/usr/include/lua5.2/lua.h|/usr/include/lua.h liblua5.2-dev lua-devel
+cmd:eu-strip elfutils elfutils
+file:/usr/include/zlib.h zlib1g-dev zlib-devel
+file:/usr/include/bzlib.h libbz2-dev bzip2-devel
+file:/usr/include/lzma.h liblzma-dev xz-devel
 '
 
 # present CHECK - is the thing there?

@@ -16,6 +16,9 @@
 # checksum and the recipe's revision, and a component is rebuilt only when
 # either changes.  The checksums are verified against SHA256SUMS first.
 #
+# The Debian packages it needs: `sh packaging/deps.sh floor` (make
+# deps-floor) checks for them and, as root, installs what is missing.
+#
 # Environment:
 #   FLOOR_SRC   directory with the tarballs and SHA256SUMS
 #   FLOOR       where to build (default: build/floor in the checkout)
@@ -40,6 +43,7 @@ libmilter:sendmail-8.14.7.tar.gz:1
 openssl:openssl-1.0.2s.tar.gz:1
 postfix:postfix-2.10.1.tar.gz:1
 stunnel:stunnel-4.56.tar.gz:1
+rpm:rpm-4.11.3.tar.gz:1
 "
 
 # Where each component lands (tests/floor/env.sh reads the same layout):
@@ -47,6 +51,8 @@ stunnel:stunnel-4.56.tar.gz:1
 #   $FLOOR/openssl    OpenSSL 1.0.2, static, for Postfix and stunnel
 #   $FLOOR/postfix    Postfix 2.10.1 (sbin/, libexec/, etc/, man/)
 #   $FLOOR/stunnel    stunnel 4.56
+#   $FLOOR/rpm        rpm 4.11.3 (bin/rpm, bin/rpmbuild, lib/rpm/), for
+#                     building the RPM as CentOS 7 does (tests/floor/rpm411.t)
 PREFIX=$FLOOR/usr
 
 die() {
@@ -157,6 +163,33 @@ build_stunnel() {
 		--disable-libwrap
 	make
 	make install
+}
+
+build_rpm() {
+	local p=$FLOOR/rpm
+	# glibc >= 2.33 has neither _STAT_VER nor __fxstat64, which misc/fts.c
+	# calls; fstat64 is what the call means.
+	sed -i '/^#include "system.h"$/a\
+#ifndef _STAT_VER\
+#define _STAT_VER 0\
+#define __fxstat64(_stat_ver, _fd, _sbp) fstat64((_fd), (_sbp))\
+#endif' misc/fts.c
+	grep -q '^#define __fxstat64(_stat_ver, _fd, _sbp) fstat64' misc/fts.c ||
+		die "rpm: misc/fts.c edit did not apply"
+	# find-debuginfo.sh calls debugedit by absolute path: this build's,
+	# not the system's.
+	sed -i "s,/usr/lib/rpm/debugedit,$p/lib/rpm/debugedit,g" scripts/find-debuginfo.sh
+	grep -q "$p/lib/rpm/debugedit" scripts/find-debuginfo.sh ||
+		die "rpm: find-debuginfo.sh edit did not apply"
+	./autogen.sh --noconfigure
+	CPPFLAGS="$(pkg-config --cflags nss nspr)" ./configure --prefix="$p" \
+		--with-external-db --disable-python --without-selinux \
+		--without-cap --without-acl --disable-nls --with-lua \
+		LUA_CFLAGS=-I/usr/include/lua5.2 LUA_LIBS=-llua5.2
+	make -j"$FLOOR_JOBS"
+	make install
+	"$p/bin/rpmbuild" --version | grep -qx 'RPM version 4.11.3' ||
+		die "rpm: the installed rpmbuild is not 4.11.3"
 }
 
 # --- driver ------------------------------------------------------------------

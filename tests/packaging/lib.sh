@@ -5,6 +5,9 @@
 #   skip REASON               a skipped test point
 #   diag                      standard input as "# " diagnostic lines
 #   finish                    print the plan; fail when any test point failed
+#   same_docdir LOG DOC       an rpmbuild log shows make install's DOCDIR, the
+#                             spec's rm -rf of it and %doc's DOCDIR all to be
+#                             DOC in the build root (prints them as "# " lines)
 #
 # Sourcing it sets TOP (and changes to it), BUILD, and WORK: a private
 # temporary directory that is removed at exit.
@@ -49,6 +52,16 @@ diag() {
 finish() {
     echo "1..$N"
     [ "$FAILED" -eq 0 ]
+}
+
+same_docdir() {
+    _br=$(sed -n 's/^+ make install DESTDIR=\([^ ]*\) .*/\1/p' "$1")
+    _mk=$(sed -n 's/^+ make install .* DOCDIR=\([^ ]*\).*/\1/p' "$1")
+    _rm=$(sed -n 's/^+ rm -rf \(.*doc.*\)$/\1/p' "$1")
+    _doc=$(sed -n 's/^+ DOCDIR=//p' "$1")
+    printf 'make install DESTDIR=%s DOCDIR=%s\nrm -rf %s\n%%doc DOCDIR=%s\n' \
+	"$_br" "$_mk" "$_rm" "$_doc" | diag
+    [ -n "$_br" ] && [ "$_br$_mk" = "$_doc" ] && [ "$_rm" = "$_doc" ] && [ "$_doc" = "$_br$2" ]
 }
 
 WORK=$(mktemp -d) || exit 1

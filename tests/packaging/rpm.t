@@ -87,6 +87,12 @@ make rpm BUILD="$BUILD" RPMBUILD_FLAGS="${RPMBUILD_FLAGS:-}" >"$WORK/rpm.log" 2>
 r=$?
 ok $r "make rpm${RPMBUILD_FLAGS:+ (RPMBUILD_FLAGS=$RPMBUILD_FLAGS)}"
 [ $r -eq 0 ] || tail -40 "$WORK/rpm.log" | diag
+# This is not EL: the RPMs are for testing, and make rpm says so.
+grep -q 'these RPMs are for testing the packaging only' "$WORK/rpm.log" &&
+    grep -q 'it does not install on CentOS 7' "$WORK/rpm.log" &&
+    grep -q "rpmbuild -ta envfrom-milter-$mkver.tar.gz" "$WORK/rpm.log"
+ok $? "make rpm says its RPMs are for testing only, and how to build on EL"
+sed -n '/^make rpm: /,$p' "$WORK/rpm.log" | diag
 SRPM=$(ls "$TOPDIR"/SRPMS/envfrom-milter-"$mkver"-*.src.rpm 2>/dev/null | head -1)
 RPM=$(ls "$TOPDIR"/RPMS/*/envfrom-milter-"$mkver"-*.rpm 2>/dev/null | grep -v debug | head -1)
 [ -f "$SRPM" ] && [ -f "$RPM" ]
@@ -118,6 +124,10 @@ ok $? "man pages envfrom-milter(8) and envfrom-milter.conf(5) are in the RPM"
 grep -qE '^/usr/share/licenses/envfrom-milter[^/]*/LICENSE$' "$WORK/files"
 ok $? "LICENSE is installed as %license"
 DOCDIR=$(grep -E '^/usr/share/doc/envfrom-milter[^/]*$' "$WORK/files" | head -1)
+# make install's documentation goes where %doc puts it (and is replaced).
+same_docdir "$WORK/rpm.log" "$DOCDIR" >"$WORK/docdirs"
+ok $? "make install's DOCDIR, the rm -rf and %doc are the RPM's $DOCDIR in the build root"
+cat "$WORK/docdirs"
 r=0
 for f in README.md README.ja.md envfrom-milter-postfix-chroot.conf; do
     has "$DOCDIR/$f" || { r=1; echo "# missing: $DOCDIR/$f"; }
