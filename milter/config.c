@@ -87,32 +87,42 @@ vadd_msg(struct load *ld, int is_error, int line, const char *fmt, va_list ap)
 {
     struct config_msgs *m = ld->msgs;
     struct config_msg *v;
-    char    text[1024];
-    int     len;
+    char    prefix[32];
+    char   *text;
+    va_list aq;
+    int     plen;
+    int     tlen;
+    size_t  nlen = strlen(ld->name);
 
+    /* No fixed buffer: file names and quoted values can be of any length. */
     if (line > 0)
-	len = snprintf(text, sizeof(text), "%s:%d: %s", ld->name, line,
-		       is_error ? "" : "warning: ");
+	plen = snprintf(prefix, sizeof(prefix), ":%d: %s", line, is_error ? "" : "warning: ");
     else
-	len = snprintf(text, sizeof(text), "%s: %s", ld->name,
-		       is_error ? "" : "warning: ");
-    vsnprintf(text + len, sizeof(text) - len, fmt, ap);
+	plen = snprintf(prefix, sizeof(prefix), ": %s", is_error ? "" : "warning: ");
+    va_copy(aq, ap);
+    tlen = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
     if (is_error)
 	m->errors++;
+    if (plen < 0 || tlen < 0 || (text = malloc(nlen + plen + tlen + 1)) == NULL) {
+	ld->nomem = 1;
+	return;
+    }
+    memcpy(text, ld->name, nlen);
+    memcpy(text + nlen, prefix, plen);
+    vsnprintf(text + nlen + plen, tlen + 1, fmt, ap);
     if (m->n == m->alloc) {
 	size_t  alloc = m->alloc ? 2 * m->alloc : 16;
 
 	if ((v = realloc(m->v, alloc * sizeof(*v))) == NULL) {
+	    free(text);
 	    ld->nomem = 1;
 	    return;
 	}
 	m->v = v;
 	m->alloc = alloc;
     }
-    if ((m->v[m->n].text = strdup(text)) == NULL) {
-	ld->nomem = 1;
-	return;
-    }
+    m->v[m->n].text = text;
     m->v[m->n].line = line;
     m->v[m->n].order = (int) m->n;
     m->v[m->n].is_error = is_error;

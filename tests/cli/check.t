@@ -4,7 +4,8 @@
 # For each tests/cli/configs/NAME.conf, NAME.ref holds "exit N" and the
 # exact output of `envfrom-milter -n -c NAME.conf` (stdout and stderr):
 # every error as FILE:LINE: message, in line order, exit 78; warnings do
-# not fail the check.  Plus: a missing file, a world-writable file.
+# not fail the check.  Plus: a missing file, a world-writable file, names
+# longer than a message buffer.
 
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
@@ -14,7 +15,7 @@ ENVFROM_BIN=${ENVFROM_BIN:-$BUILD/envfrom-milter}
 
 cd "$TOP/tests/cli/configs" || exit 1
 refs=$(ls *.ref)
-plan $(($(echo "$refs" | wc -l) + 3))
+plan $(($(echo "$refs" | wc -l) + 5))
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/efm-cli.XXXXXX")
 trap 'rm -rf "$tmp"; _lib_cleanup' EXIT
 
@@ -54,4 +55,32 @@ if [ $st = 78 ] && grep -q "not a regular file" "$tmp/out"; then
 	ok "a directory as config: exit 78"
 else
 	not_ok "a directory as config: exit 78" "exit $st: $(cat "$tmp/out")"
+fi
+
+# Names longer than any fixed buffer: each message keeps the whole name and
+# its text (a 1,100-byte name once overflowed a 1,024-byte stack buffer).
+long=$tmp
+for i in 1 2 3 4 5 6; do long=$long/$(printf '%0190d' 0); done
+mkdir -p "$long"
+"$ENVFROM_BIN" -n -c "$long/missing.conf" >"$tmp/out" 2>&1
+st=$?
+if [ $st = 78 ] && grep -qxF "$long/missing.conf: cannot open: No such file or directory" "$tmp/out"; then
+	ok "a missing file under a ${#long}-byte directory: exit 78, the whole name and why"
+else
+	not_ok "a missing file under a long directory: exit 78, the whole name and why" \
+		"exit $st: $(head -c 200 "$tmp/out")"
+fi
+cat >"$long/bad.conf" <<'EOF'
+rule "a" {
+    sender = '('
+    rewrite = 'x@y.example'
+}
+EOF
+"$ENVFROM_BIN" -n -c "$long/bad.conf" >"$tmp/out" 2>&1
+st=$?
+if [ $st = 78 ] && grep -qxF "$long/bad.conf:2: sender: error in regex at offset 1: missing closing parenthesis" "$tmp/out"; then
+	ok "an error in a file under a ${#long}-byte directory: exit 78, FILE:LINE: message"
+else
+	not_ok "an error in a file under a long directory: exit 78, FILE:LINE: message" \
+		"exit $st: $(head -c 200 "$tmp/out")"
 fi
