@@ -17,9 +17,10 @@
  *	Every problem found is collected as "FILE:LINE: message", in line
  *	order, rather than stopping at the first: bad regexes (offset and
  *	PCRE2's message), bad CIDRs, undefined captures, unknown keyword
- *	values, duplicate rule names.  A syntax error (including an unknown
- *	option) stops libconfuse itself; it is reported with its line and
- *	nothing after it is checked.  Line numbers of semantic errors come
+ *	values, duplicate rule names; within one rule too, where a bad name
+ *	or keyword does not hide a bad regex or rewrite.  A syntax error
+ *	(including an unknown option) stops libconfuse itself; it is
+ *	reported with its line and nothing after it is checked.  Line numbers of semantic errors come
  *	from linemap.c, because libconfuse keeps none per option.
  *
  *	Warnings (world-writable file, no rules, rules that can never be
@@ -305,14 +306,12 @@ build_rule(struct load *ld, struct ruleset *rs, cfg_t *sec)
     unsigned n;
     unsigned i;
     int     v;
-    int     errors = 0;
 
     memset(&spec, 0, sizeof(spec));
     spec.name = ld->title = cfg_title(sec);
     if (!rule_title_ok(spec.name)) {
 	ERROR_AT(ld, linemap_line(&ld->lm, spec.name, NULL), "rule name \"%s\": use "
 		 "only letters, digits and _ . : -", spec.name);
-	errors++;
     }
     spec.sender = opt_str(sec, "sender");
     spec.rewrite = opt_str(sec, "rewrite");
@@ -333,7 +332,6 @@ build_rule(struct load *ld, struct ruleset *rs, cfg_t *sec)
 	if ((v = pick(s_, names, values)) < 0) { \
 	    ERROR_AT(ld, linemap_line(&ld->lm, ld->title, key), \
 		     "%s = \"%s\": expected %s", key, s_, expect); \
-	    errors++; \
 	} else \
 	    field = v; \
     } while (0)
@@ -361,7 +359,12 @@ build_rule(struct load *ld, struct ruleset *rs, cfg_t *sec)
 	spec.client = client;
 	spec.nclient = n;
     }
-    if (errors == 0 && ruleset_add(rs, &spec, rule_error, ld) < 0)
+    /*
+     * Compile the rule even after a name or keyword error, so that its other
+     * errors are reported too; the load fails anyway (the errors are
+     * counted), so a rule built from a half-wrong spec is never used.
+     */
+    if (ruleset_add(rs, &spec, rule_error, ld) < 0)
 	ld->nomem = 1;
     if (client != clients)
 	free(client);
