@@ -192,6 +192,22 @@ tmpl_append(struct rule *r, int group, const char *text, size_t len)
     return (0);
 }
 
+/* Above any group number PCRE2 can give (it allows 65535 groups). */
+#define GROUP_TOO_BIG	65536
+
+/* group_number - the value of a string of digits, at most GROUP_TOO_BIG */
+
+static int
+group_number(const char *digits)
+{
+    long    n = 0;
+
+    /* No atoi(): ${4294967297} must not wrap around to ${1}. */
+    for (; *digits && n < GROUP_TOO_BIG; digits++)
+	n = n * 10 + (*digits - '0');
+    return (n < GROUP_TOO_BIG ? (int) n : GROUP_TOO_BIG);
+}
+
 #define BRACE_OPEN(cp)	((cp)[1] == '{' ? "{" : "")
 #define BRACE_CLOSE(cp)	((cp)[1] == '{' ? "}" : "")
 
@@ -228,7 +244,7 @@ parse_template(struct rule *r, const char *src, rule_error_fn report, void *ctx)
 	    name[len] = 0;
 	    lit = cp + 3 + len;
 	    if (strspn(name, "0123456789") == len) {
-		group = atoi(name);
+		group = group_number(name);
 	    } else if (r->sender == NULL) {
 		group = -1;
 	    } else if ((group = pattern_group_by_name(r->sender, name)) == -2) {
