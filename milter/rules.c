@@ -21,7 +21,8 @@
  *	- a bad CIDR;
  *	- a $N, ${N} or ${name} in rewrite that the sender pattern does not
  *	  define (Postfix's pcre tables check $N the same way); a negated
- *	  sender pattern defines no groups;
+ *	  sender pattern defines no groups; when the sender pattern itself
+ *	  has an error, only that error is reported;
  *	- rewrite and keep both or neither given;
  *	- a rewrite without references whose text is not a usable address.
  *
@@ -211,10 +212,16 @@ group_number(const char *digits)
 #define BRACE_OPEN(cp)	((cp)[1] == '{' ? "{" : "")
 #define BRACE_CLOSE(cp)	((cp)[1] == '{' ? "}" : "")
 
-/* parse_template - split rewrite into text and $N/${N}/${name}; errors counted */
+/*
+ * parse_template - split rewrite into text and $N/${N}/${name}; errors
+ * counted, references in *refs.  unchecked: the sender pattern did not
+ * compile, so its groups are unknown; its error is reported already, and
+ * the references are checked once it is fixed.
+ */
 
 static int
-parse_template(struct rule *r, const char *src, rule_error_fn report, void *ctx)
+parse_template(struct rule *r, const char *src, int unchecked, int *refs,
+	               rule_error_fn report, void *ctx)
 {
     const char *cp = src;
     const char *lit = src;
@@ -224,6 +231,7 @@ parse_template(struct rule *r, const char *src, rule_error_fn report, void *ctx)
     char    name[64];
     size_t  len;
 
+    *refs = 0;
     while ((cp = strchr(cp, '$')) != NULL) {
 	if (tmpl_append(r, -1, lit, cp - lit) < 0)
 	    return (-1);
@@ -261,7 +269,10 @@ parse_template(struct rule *r, const char *src, rule_error_fn report, void *ctx)
 	    lit = cp += 1;
 	    continue;
 	}
-	if (group < 1 || (unsigned) group > ngroups) {
+	++*refs;
+	if (unchecked) {
+	    /* Nothing to say about groups of a pattern that has an error. */
+	} else if (group < 1 || (unsigned) group > ngroups) {
 	    if (group == 0)
 		report(ctx, RF_REWRITE, "rewrite: $0 is not supported; "
 		       "use a group around the whole pattern");
@@ -311,6 +322,7 @@ ruleset_add(struct ruleset *rs, const struct rule_spec *spec,
     int     flags = spec->case_sensitive ? 0 : PATTERN_CASELESS;
     int     errors = 0;
     int     n;
+    int     refs;
     size_t  i;
     char    err[300];
     const char *why;
@@ -362,11 +374,13 @@ ruleset_add(struct ruleset *rs, const struct rule_spec *spec,
     if (spec->rewrite) {
 	if ((r->rewrite_src = strdup(spec->rewrite)) == NULL)
 	    goto nomem;
-	if ((n = parse_template(r, spec->rewrite, report, ctx)) < 0)
+	if ((n = parse_template(r, spec->rewrite, spec->sender && !r->sender, &refs,
+				report, ctx)) < 0)
 	    goto nomem;
 	errors += n;
 	/* A constant rewrite can be checked now rather than per message. */
-	if (n == 0 && (r->nparts == 0 || (r->nparts == 1 && r->rewrite[0].group < 0))
+	if (n == 0 && refs == 0
+	    && (r->nparts == 0 || (r->nparts == 1 && r->rewrite[0].group < 0))
 	    && (why = addr_check_rewrite(r->nparts ? r->rewrite[0].text : "")) != NULL) {
 	    report(ctx, RF_REWRITE, "rewrite: \"%s\" is not a usable envelope sender: %s",
 		   spec->rewrite, why);
