@@ -18,6 +18,8 @@
  *	so "a@b.example\n" does not match /^.*@b\.example$/.  Subjects are
  *	bytes (no UTF mode): invalid UTF-8 in a hostile address cannot make a
  *	match fail with an error, and case folding is ASCII, as in addresses.
+ *	Patterns are compiled with PCRE2_NEVER_UTF and PCRE2_NEVER_UCP, so a
+ *	leading (*UTF) or (*UCP) cannot switch that off: it is an error.
  *
  *	pattern_scratch_get() lends an evaluation what matching needs:
  *	match data and a JIT stack of its own, from a pool that belongs to
@@ -33,7 +35,8 @@
  *	treat PATTERN_ERROR as "does not hold", also for negated patterns.
  * DIAGNOSTICS
  *	pattern_compile() returns NULL and fills err with "error in regex at
- *	offset N: message" or "out of memory".
+ *	offset N: message", a sentence about (*UTF) or (*UCP), or "out of
+ *	memory".
  */
 
 #include <pthread.h>
@@ -42,6 +45,14 @@
 #include <string.h>
 
 #include "pattern.h"
+
+/*
+ * PCRE2's errors for (*UTF) and (*UCP) under PCRE2_NEVER_UTF/_UCP: 174 and
+ * 175 in 10.23 as in later versions, but named (PCRE2_ERROR_UTF_IS_DISABLED,
+ * ...) only by later headers, so by number here.
+ */
+#define UTF_IS_DISABLED	174
+#define UCP_IS_DISABLED	175
 
 #define JIT_STACK_START	(32 * 1024)
 #define JIT_STACK_MAX	(512 * 1024)
@@ -172,7 +183,7 @@ pattern_compile(const char *source, int flags, char *err, size_t errlen)
 {
     struct pattern *pat;
     const char *regex = source;
-    uint32_t options = PCRE2_DOLLAR_ENDONLY;
+    uint32_t options = PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP;
     uint32_t captures;
     int     errcode;
     PCRE2_SIZE erroffset;
@@ -192,6 +203,19 @@ pattern_compile(const char *source, int flags, char *err, size_t errlen)
 	options |= PCRE2_CASELESS;
     pat->code = pcre2_compile((PCRE2_SPTR) regex, PCRE2_ZERO_TERMINATED,
 			      options, &errcode, &erroffset, NULL);
+    if (pat->code == NULL && errcode == UTF_IS_DISABLED) {
+	snprintf(err, errlen, "(*UTF) is not allowed: addresses are matched as "
+		 "bytes (in UTF mode, an address that is not valid UTF-8 would make "
+		 "the test fail with an error)");
+	pattern_free(pat);
+	return (NULL);
+    }
+    if (pat->code == NULL && errcode == UCP_IS_DISABLED) {
+	snprintf(err, errlen, "(*UCP) is not allowed: \\w, \\d and case folding "
+		 "stay ASCII, as in addresses");
+	pattern_free(pat);
+	return (NULL);
+    }
     if (pat->code == NULL) {
 	pcre2_get_error_message(errcode, (PCRE2_UCHAR *) msg, sizeof(msg));
 	/* Offsets count from the start of the string as written. */

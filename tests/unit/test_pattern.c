@@ -71,6 +71,15 @@ main(void)
        && strcmp(err, "error in regex at offset 4: missing closing parenthesis") == 0,
        "offset counts the ! as written");
 
+    /* Subjects are bytes: a pattern cannot switch UTF (or Unicode classes) on. */
+    is_long(t("!(*UTF)^root@", PATTERN_CASELESS, "a\xff@x", &lim), -2,
+	    "(*UTF) does not compile (else \"a\\xff@x\" is a UTF-8 error, not \"no match\")");
+    ok(pattern_compile("!(*UTF)^root@", 0, err, sizeof(err)) == NULL
+       && strstr(err, "(*UTF) is not allowed") != NULL, "... and says why: %s", err);
+    ok(pattern_compile("(*UCP)\\w@x", 0, err, sizeof(err)) == NULL
+       && strstr(err, "(*UCP) is not allowed") != NULL, "(*UCP) does not compile: %s", err);
+    is_long(t("^a.@x$", 0, "a\xff@x", &lim), PATTERN_TRUE, "an 8-bit byte is one character");
+
     /* A catastrophic pattern gives up quickly instead of hanging the thread. */
     memset(subject, 'a', 65536);
     strcpy(subject + 65536, "!@x");
