@@ -554,7 +554,12 @@ parse(struct load *ld, const char *text, size_t len)
     if (ld->lm.open_string)
 	ERROR_AT(ld, ld->lm.open_string, "quoted string is never closed (it runs to "
 		 "the end of the file)");
-    if (ld->lm.open_comment || ld->lm.open_string)
+    if (ld->lm.stray_line)
+	ERROR_AT(ld, ld->lm.stray_line, "'%c' outside quotes: libconfuse skips it "
+		 "silently%s; quote it or remove it", ld->lm.stray_char,
+		 ld->lm.stray_char == '*' ? " (and a slash-star right after it opens a "
+		 "comment that hides what follows)" : " (only += means something)");
+    if (ld->lm.open_comment || ld->lm.open_string || ld->lm.stray_line)
 	return (cf);
     if ((c = cfg_init(opts, CFGF_NONE)) == NULL) {
 	ld->nomem = 1;
@@ -631,8 +636,11 @@ config_load_text(const char *name, const char *text, size_t len,
 
     /* libconfuse wants a terminated string. */
     if ((copy = malloc(len + 1)) == NULL) {
-	struct load ld = {name, msgs, {0, 0, 0, 0, 0, 0}, 0, 0};
+	struct load ld;
 
+	memset(&ld, 0, sizeof(ld));
+	ld.name = name;
+	ld.msgs = msgs;
 	ERROR_AT(&ld, 0, "out of memory");
 	return (NULL);
     }
@@ -648,7 +656,7 @@ config_load_text(const char *name, const char *text, size_t len,
 struct config *
 config_load(const char *path, struct config_msgs *msgs)
 {
-    struct load ld = {path, msgs, {0, 0, 0, 0, 0, 0}, 0, 0};
+    struct load ld;
     struct stat st;
     struct config *cf = NULL;
     char   *text = NULL;
@@ -656,6 +664,9 @@ config_load(const char *path, struct config_msgs *msgs)
     size_t  len = 0;
     int     fd;
 
+    memset(&ld, 0, sizeof(ld));
+    ld.name = path;
+    ld.msgs = msgs;
     if ((fd = open(path, O_RDONLY | O_NOCTTY)) < 0) {
 	ERROR_AT(&ld, 0, "cannot open: %s", strerror(errno));
 	return (NULL);

@@ -33,6 +33,13 @@
  *	ignores everything after an unclosed comment, and reports an unclosed
  *	string at the end of the file (with a line count that can exceed
  *	the file's), not where the mistake is.
+ *
+ *	libconfuse's scanner also skips, without a word, a '*' outside quotes
+ *	and comments (no unquoted word may contain one) and a '+' not followed
+ *	by '='.  So a stray "*" in front of a slash and a star opens a block
+ *	comment that can hide any number of rules.  The first such character is
+ *	recorded with its line (stray_line, stray_char), so the loader can
+ *	refuse the file; a '*' also ends a word here, as it does there.
  * DIAGNOSTICS
  *	linemap_scan() returns -1 when out of memory.  linemap_line()
  *	returns the line of the first occurrence, or 0 if unknown.
@@ -51,6 +58,8 @@ struct scanner {
     int     line;
     int     open_string;		/* see struct linemap */
     int     open_comment;
+    int     stray_line;
+    int     stray_char;
 };
 
 struct token {
@@ -153,14 +162,22 @@ next_token(struct scanner *sc, struct token *t)
 	    t->type = T_EQ;
 	    return;
 	}
-	break;
+	/* FALLTHROUGH */
+    case '*':
+	/* libconfuse skips these without a word: see DESCRIPTION. */
+	if (!sc->stray_line) {
+	    sc->stray_line = t->line;
+	    sc->stray_char = c;
+	}
+	t->type = T_OTHER;
+	return;
     case ',':
     case '(':
     case ')':
 	t->type = T_OTHER;
 	return;
     }
-    while (sc->p < sc->end && strchr(" \t\r\n\f\v{}=,()\"'#+", *sc->p) == NULL)
+    while (sc->p < sc->end && strchr(" \t\r\n\f\v{}=,()\"'#+*", *sc->p) == NULL)
 	sc->p++;
     t->type = T_WORD;
     t->len = sc->p - t->text;
@@ -203,7 +220,7 @@ add_entry(struct linemap *lm, const char *section, const char *key,
 int
 linemap_scan(struct linemap *lm, const char *text, size_t len)
 {
-    struct scanner sc = {text, text + len, 1, 0, 0};
+    struct scanner sc = {text, text + len, 1, 0, 0, 0, 0};
     struct token t;
     struct token u;
     struct token title;
@@ -265,6 +282,8 @@ linemap_scan(struct linemap *lm, const char *text, size_t len)
     lm->lines = sc.line;
     lm->open_string = sc.open_string;
     lm->open_comment = sc.open_comment;
+    lm->stray_line = sc.stray_line;
+    lm->stray_char = sc.stray_char;
     return (0);
 }
 

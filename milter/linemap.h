@@ -25,6 +25,8 @@ struct linemap {
     int     lines;			/* lines in the text */
     int     open_string;		/* line of a quote never closed, or 0 */
     int     open_comment;		/* line of a block comment never closed, or 0 */
+    int     stray_line;			/* line of the first '*' or lone '+', or 0 */
+    int     stray_char;			/* which of the two */
 };
 
 int	linemap_scan(struct linemap *, const char *text, size_t len);

@@ -23,6 +23,15 @@ static const char text[] =
 "rule b { recipient = \"@a\\.b\" keep = true }\n"	/* 11 */
 "rule \"a\" { sender = \"ok\\\\.x\" }\n";		/* 12 */
 
+static const char stray[] =
+"rule \"a\" {\n"					/* 1 */
+"    sender = 'a'\n"					/* 2 */
+"}\n"							/* 3 */
+"*/*\n"							/* 4 */
+"rule \"b\" {\n"					/* 5 */
+"    sender = 'b'\n"					/* 6 */
+"}\n";							/* 7 */
+
 static int dups;
 static int dup_line;
 static int dup_first;
@@ -37,6 +46,14 @@ dup(void *ctx, const char *title, int line, int first)
     dups++;
     dup_line = line;
     dup_first = first;
+}
+
+/* scan - linemap_scan() of a string */
+
+static int
+scan(struct linemap *lm, const char *s)
+{
+    return (linemap_scan(lm, s, strlen(s)));
 }
 
 /* flags_of - flags of the first (section, key) entry */
@@ -78,6 +95,23 @@ main(void)
     is_long(dups, 1, "one duplicate title");
     is_long(dup_line, 12, "... on line 12");
     is_long(dup_first, 5, "... first defined on line 5");
+    is_long(lm.stray_line, 0, "no stray characters");
+    linemap_free(&lm);
+
+    /* libconfuse skips '*' and a lone '+' silently; "*" then slash-star opens a comment. */
+    ok(linemap_scan(&lm, stray, strlen(stray)) == 0, "scan a stray */*");
+    is_long(lm.stray_line, 4, "stray '*' on line 4");
+    is_long(lm.stray_char, '*', "... is the '*'");
+    is_long(linemap_line(&lm, "b", NULL), 0, "the rule after it is hidden, as libconfuse sees it");
+    linemap_free(&lm);
+    ok(scan(&lm, "a = x*y\n") == 0 && lm.stray_line == 1 && lm.stray_char == '*',
+       "a '*' inside an unquoted word is stray too");
+    linemap_free(&lm);
+    ok(scan(&lm, "a = 'x'\nb = + 'y'\nc += 'z'\n") == 0 && lm.stray_line == 2
+       && lm.stray_char == '+', "a '+' not followed by '=' is stray; += is not");
+    linemap_free(&lm);
+    ok(scan(&lm, "a = '*/*' /* x* */ b = \"+*\"\n") == 0 && lm.stray_line == 0,
+       "'*' and '+' in quotes and comments are fine");
     linemap_free(&lm);
     return (tap_done());
 }
