@@ -41,9 +41,11 @@
  *	unknown transport never matches transport.  A pattern that hits the
  *	PCRE2 match or depth limit counts as not holding, with a warning (at
  *	most MAX_GAVE_UP_WARNINGS per message: a hostile message could carry
- *	a thousand recipients).  PCRE2 running out of memory is no answer:
- *	eval_start() and eval_finish() then fail, and the caller tempfails
- *	the message rather than pass it as if nothing had matched.
+ *	a thousand recipients).  PCRE2 running out of memory is no answer,
+ *	wherever it happens (message, recipient or header conditions, or
+ *	the match again for the captures): eval_start() or eval_finish() then
+ *	fails, and the caller tempfails the message rather than pass it as if
+ *	nothing had matched.
  *
  *	eval_explain() prints, for envfrom-milter -t, why the deciding rule
  *	held and (verbose) why each earlier rule did not.
@@ -407,6 +409,7 @@ eval_finish(struct eval *e, struct decision *d)
     const char *subject = e->env->sender;
     size_t  i;
     int     refs = 0;
+    int     pcre_err = 0;
 
     memset(d, 0, sizeof(*d));
     if (e->nomem)
@@ -422,7 +425,12 @@ eval_finish(struct eval *e, struct decision *d)
 	refs |= r->rewrite[i].group >= 0;
     /* Captures: match the sender pattern again (it held, so it matches). */
     if (refs && pattern_test(r->sender, &e->scratch->lim, e->md, subject,
-			     strlen(subject), NULL) != PATTERN_TRUE) {
+			     strlen(subject), &pcre_err) != PATTERN_TRUE) {
+	/* No memory is no answer here either (DESCRIPTION). */
+	if (pcre_err == PCRE2_ERROR_NOMEMORY) {
+	    d->rule = NULL;
+	    return (-1);
+	}
 	d->kind = DECISION_INVALID;
 	d->why = "the sender pattern no longer matches (match limit?)";
 	return (0);
