@@ -262,12 +262,38 @@ pick(const char *value, const char *const *names, const int *values)
     return (-1);
 }
 
-/* opt_str - an optional string: NULL when not set */
+/*
+ * libconfuse does not always report running out of memory: a value it
+ * failed to copy reads back as NULL.  Such a load must fail, never go on
+ * with a setting or condition missing.
+ */
+
+/* get_str - a string with a default; "" and ld->nomem when libconfuse lost it */
 
 static const char *
-opt_str(cfg_t *sec, const char *name)
+get_str(struct load *ld, cfg_t *sec, const char *name)
 {
-    return (cfg_size(sec, name) > 0 ? cfg_getstr(sec, name) : NULL);
+    const char *s = cfg_getstr(sec, name);
+
+    if (s == NULL) {
+	ld->nomem = 1;
+	return ("");
+    }
+    return (s);
+}
+
+/* opt_str - an optional string: NULL when not set (or lost: ld->nomem) */
+
+static const char *
+opt_str(struct load *ld, cfg_t *sec, const char *name)
+{
+    const char *s;
+
+    if (cfg_size(sec, name) == 0)
+	return (NULL);
+    if ((s = cfg_getstr(sec, name)) == NULL)
+	ld->nomem = 1;
+    return (s);
 }
 
 /* rule_title_ok - rule names appear in logs: keep them plain */
@@ -308,27 +334,30 @@ build_rule(struct load *ld, struct ruleset *rs, cfg_t *sec)
     int     v;
 
     memset(&spec, 0, sizeof(spec));
-    spec.name = ld->title = cfg_title(sec);
+    if ((spec.name = ld->title = cfg_title(sec)) == NULL) {
+	ld->nomem = 1;
+	return;
+    }
     if (!rule_title_ok(spec.name)) {
 	ERROR_AT(ld, linemap_line(&ld->lm, spec.name, NULL), "rule name \"%s\": use "
 		 "only letters, digits and _ . : -", spec.name);
     }
-    spec.sender = opt_str(sec, "sender");
-    spec.rewrite = opt_str(sec, "rewrite");
+    spec.sender = opt_str(ld, sec, "sender");
+    spec.rewrite = opt_str(ld, sec, "rewrite");
     spec.keep = cfg_getbool(sec, "keep");
-    spec.auth = opt_str(sec, "auth");
-    spec.listener = opt_str(sec, "listener");
-    spec.recipient = opt_str(sec, "recipient");
-    spec.transport = opt_str(sec, "transport");
-    spec.nexthop = opt_str(sec, "nexthop");
-    spec.header_from = opt_str(sec, "header_from");
-    spec.original_header = opt_str(sec, "original_header");
+    spec.auth = opt_str(ld, sec, "auth");
+    spec.listener = opt_str(ld, sec, "listener");
+    spec.recipient = opt_str(ld, sec, "recipient");
+    spec.transport = opt_str(ld, sec, "transport");
+    spec.nexthop = opt_str(ld, sec, "nexthop");
+    spec.header_from = opt_str(ld, sec, "header_from");
+    spec.original_header = opt_str(ld, sec, "original_header");
     spec.case_sensitive = cfg_getbool(sec, "case_sensitive");
     spec.null_sender = cfg_getbool(sec, "null_sender");
     spec.rewrite_header_from = cfg_getbool(sec, "rewrite_header_from");
 
 #define KEYWORD(field, key, names, values, expect) do { \
-	const char *s_ = cfg_getstr(sec, key); \
+	const char *s_ = get_str(ld, sec, key); \
 	if ((v = pick(s_, names, values)) < 0) { \
 	    ERROR_AT(ld, linemap_line(&ld->lm, ld->title, key), \
 		     "%s = \"%s\": expected %s", key, s_, expect); \
@@ -355,7 +384,10 @@ build_rule(struct load *ld, struct ruleset *rs, cfg_t *sec)
 	    return;
 	}
 	for (i = 0; i < n; i++)
-	    client[i] = cfg_getnstr(sec, "client", i);
+	    if ((client[i] = cfg_getnstr(sec, "client", i)) == NULL) {
+		ld->nomem = 1;
+		client[i] = "";
+	    }
 	spec.client = client;
 	spec.nclient = n;
     }
@@ -406,15 +438,15 @@ read_settings(struct load *ld, cfg_t *c, struct config *cf)
 
 #define LINE(key)	linemap_line(&ld->lm, NULL, (key))
 
-    s = cfg_getstr(c, "socket");
+    s = get_str(ld, c, "socket");
     if (config_check_socket(s, err, sizeof(err)) < 0)
 	ERROR_AT(ld, LINE("socket"), "%s", err);
     else if (!socket_is_loopback(s))
 	WARNING_AT(ld, LINE("socket"), "socket \"%s\" is not on loopback: any host "
 		   "that reaches it can query the milter", s);
-    if (*cfg_getstr(c, "user") == 0)
+    if (*get_str(ld, c, "user") == 0)
 	ERROR_AT(ld, LINE("user"), "user: empty (the daemon must not serve mail as root)");
-    s = cfg_getstr(c, "socket_mode");
+    s = get_str(ld, c, "socket_mode");
     mode = strtoul(s, &end, 8);
     if (*s == 0 || *end != 0 || mode > 0777)
 	ERROR_AT(ld, LINE("socket_mode"), "socket_mode = \"%s\": expected an octal "
@@ -423,15 +455,15 @@ read_settings(struct load *ld, cfg_t *c, struct config *cf)
 	WARNING_AT(ld, LINE("socket_mode"), "socket_mode %s lets every local user "
 		   "use the milter socket", s);
     cf->socket_mode = (mode_t) mode;
-    s = cfg_getstr(c, "log_level");
+    s = get_str(ld, c, "log_level");
     if (log_level_parse(s, &cf->log_level) < 0)
 	ERROR_AT(ld, LINE("log_level"), "log_level = \"%s\": expected error, warning, "
 		 "info or debug", s);
-    s = cfg_getstr(c, "log_facility");
+    s = get_str(ld, c, "log_facility");
     if (log_facility_parse(s, &cf->log_facility) < 0)
 	ERROR_AT(ld, LINE("log_facility"), "log_facility = \"%s\": expected mail, "
 		 "daemon, user or local0..local7", s);
-    s = cfg_getstr(c, "pid_file");
+    s = get_str(ld, c, "pid_file");
     if (*s != 0 && *s != '/')
 	ERROR_AT(ld, LINE("pid_file"), "pid_file \"%s\": the path must be absolute", s);
     if ((lim = cfg_getint(c, "match_limit")) < 1 || (unsigned long) lim > 0xffffffffUL)
@@ -440,10 +472,10 @@ read_settings(struct load *ld, cfg_t *c, struct config *cf)
     if ((lim = cfg_getint(c, "depth_limit")) < 1 || (unsigned long) lim > 0xffffffffUL)
 	ERROR_AT(ld, LINE("depth_limit"), "depth_limit %ld: expected 1..4294967295", lim);
     cf->depth_limit = (unsigned long) lim;
-    if ((cf->socket = strdup(cfg_getstr(c, "socket"))) == NULL
-	|| (cf->user = strdup(cfg_getstr(c, "user"))) == NULL
-	|| (cf->socket_group = strdup(cfg_getstr(c, "socket_group"))) == NULL
-	|| (cf->pid_file = strdup(cfg_getstr(c, "pid_file"))) == NULL)
+    if ((cf->socket = strdup(get_str(ld, c, "socket"))) == NULL
+	|| (cf->user = strdup(get_str(ld, c, "user"))) == NULL
+	|| (cf->socket_group = strdup(get_str(ld, c, "socket_group"))) == NULL
+	|| (cf->pid_file = strdup(get_str(ld, c, "pid_file"))) == NULL)
 	ld->nomem = 1;
 #undef LINE
 }
@@ -584,8 +616,14 @@ parse(struct load *ld, const char *text, size_t len)
 	ld->nomem = 1;
     } else {
 	nrules = cfg_size(c, "rule");
-	for (i = 0; i < nrules && !ld->nomem; i++)
-	    build_rule(ld, cf->rules, cfg_getnsec(c, "rule", i));
+	for (i = 0; i < nrules && !ld->nomem; i++) {
+	    cfg_t  *sec = cfg_getnsec(c, "rule", i);
+
+	    if (sec == NULL)
+		ld->nomem = 1;
+	    else
+		build_rule(ld, cf->rules, sec);
+	}
 	if (nrules == 0)
 	    WARNING_AT(ld, 0, "no rules: every message passes unchanged");
 	check_reachable(ld, cf->rules);
