@@ -63,7 +63,7 @@ struct tpat {
 struct import {
     FILE   *out;
     const char *name;
-    struct tpat ifs[MAX_IF_DEPTH];
+    struct tpat ifs[MAX_IF_DEPTH];	/* regex NULL: an if that matches nothing */
     int     depth;
     int     skipped;			/* entries that became comments */
     int     rules;
@@ -413,7 +413,7 @@ do_entry(struct import *im, int line, const char *text)
 	goto done;
     }
     /* The loader checks a constant result; a translation must pass that check. */
-    why = result_problem(res, maxref, err, sizeof(err));
+    why = rewrite.nomem ? "out of memory" : result_problem(res, maxref, err, sizeof(err));
     free(res);
     if (why != NULL) {
 	skip_entry(im, line, text, why);
@@ -444,7 +444,7 @@ do_entry(struct import *im, int line, const char *text)
 	buf_str(&sender, "^");
 	for (i = 0; i < im->depth; i++) {
 	    buf_str(&sender, im->ifs[i].negated ? "(?![\\s\\S]*?(?:" : "(?=[\\s\\S]*?(?:");
-	    buf_str(&sender, im->ifs[i].regex);
+	    buf_str(&sender, im->ifs[i].regex ? im->ifs[i].regex : "(*FAIL)");
 	    buf_str(&sender, "))");
 	}
 	if (main_pat.negated) {
@@ -528,7 +528,8 @@ do_line(struct import *im, int line, const char *text)
 		       "the entries inside this if/endif will never match");
 	    free(p.regex);
 	    free(stripped.s);
-	    im->ifs[im->depth].regex = strdup("(*FAIL)");
+	    /* NULL: matches nothing (no allocation that could fail here). */
+	    im->ifs[im->depth].regex = NULL;
 	    im->ifs[im->depth++].negated = 0;
 	    return;
 	}

@@ -163,14 +163,16 @@ tmpl_append(struct rule *r, int group, const char *text, size_t len)
 {
     struct tmpl_part *parts;
     struct tmpl_part *p;
+    char   *merged;
 
     if (group < 0 && len == 0)
 	return (0);
     /* Merge adjacent literal text ("$$" splits it). */
     if (group < 0 && r->nparts > 0 && r->rewrite[r->nparts - 1].group < 0) {
 	p = &r->rewrite[r->nparts - 1];
-	if ((p->text = realloc(p->text, p->len + len + 1)) == NULL)
-	    return (-1);
+	if ((merged = realloc(p->text, p->len + len + 1)) == NULL)
+	    return (-1);			/* p->text is still ours to free */
+	p->text = merged;
 	memcpy(p->text + p->len, text, len);
 	p->len += len;
 	p->text[p->len] = 0;

@@ -9,16 +9,22 @@
 # tempfails it), or still rewritten right; never passed unrewritten or
 # rewritten wrong; and a control message right after is rewritten: the
 # daemon lives.  The daemon then stops with status 0.
+#
+# Then tests/reliability/allocfail_core does the same, with the shim, to
+# building a rule and importing a Postfix table (the code a reload and -I
+# run): no crash, no half-built result, and no block leaked (the shim
+# counts live blocks).
 
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
 ENVFROM_BIN=${ENVFROM_BIN:-$BUILD/envfrom-milter}
 ALLOCFAIL=$BUILD/tests/reliability/allocfail
+ALLOCFAIL_CORE=$BUILD/tests/reliability/allocfail_core
 SHIM=$BUILD/tests/reliability/failmalloc.so
 . "$TOP/tests/lib.sh"
 
-[ -x "$ENVFROM_BIN" ] && [ -x "$ALLOCFAIL" ] && [ -f "$SHIM" ] ||
-	skip_all "build the daemon and tests/reliability/allocfail first (make test-build)"
+[ -x "$ENVFROM_BIN" ] && [ -x "$ALLOCFAIL" ] && [ -x "$ALLOCFAIL_CORE" ] && [ -f "$SHIM" ] ||
+	skip_all "build the daemon, tests/reliability/allocfail and allocfail_core first (make test-build)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/efm-alloc.XXXXXX") || exit 1
 trap '_lib_cleanup; rm -rf "$tmp"' EXIT
@@ -45,7 +51,7 @@ chmod 644 "$tmp/conf"
 head -c 16 /dev/zero >"$tmp/ctl"
 chmod 666 "$tmp/ctl"
 
-plan 6
+plan 8
 ENVFROM_WRAPPER="env LD_PRELOAD=$SHIM FAILMALLOC_CTL=$tmp/ctl" \
 	start_milter "$tmp/conf" "unix:$tmp/sock" "$tmp/log" || { not_ok "daemon starts"; exit 1; }
 "$ALLOCFAIL" -s "unix:$tmp/sock" -c "$tmp/ctl" >"$tmp/out" 2>&1
@@ -65,3 +71,17 @@ kill -0 "$milter_pid" 2>/dev/null
 tst $? "the daemon is still running"
 stop_milter
 tst $? "and stops with status 0"
+
+# Rule building and table import, each allocation failing in turn.
+head -c 24 /dev/zero >"$tmp/ctl2"
+FAILMALLOC_CTL=$tmp/ctl2 LD_PRELOAD=$SHIM "$ALLOCFAIL_CORE" -c "$tmp/ctl2" >"$tmp/core" 2>&1
+st=$?
+grep '^# ' "$tmp/core" | head -20
+sed -n 's/^allocfail_core: /# /p' "$tmp/core"
+core() { sed -n "/^allocfail_core: $1 /s/.* $2=\([0-9]*\).*/\1/p" "$tmp/core"; }
+[ "$st" -eq 0 ] && [ "$(core rules points)" -gt 10 ] && [ "$(core rules leaks)" = 0 ] &&
+	[ "$(core rules wrong)" = 0 ]
+tst $? "building a rule: each of its $(core rules points) allocations failed once, nothing leaked, never half-built"
+[ "$st" -eq 0 ] && [ "$(core import points)" -gt 10 ] && [ "$(core import leaks)" = 0 ] &&
+	[ "$(core import wrong)" = 0 ]
+tst $? "importing a table: each of its $(core import points) allocations failed once, no crash, nothing leaked"

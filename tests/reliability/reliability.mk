@@ -50,7 +50,7 @@ ASAN_EXTRA	= reliability/stop
 REL_UNIT	= hostile regress
 REL_UNIT_BINS	= $(REL_UNIT:%=$(BUILD)/tests/unit/test_rel_%)
 REL_TOOLS	= $(BUILD)/tests/reliability/loadgen $(BUILD)/tests/reliability/allocfail \
-		  $(BUILD)/tests/reliability/holdconn \
+		  $(BUILD)/tests/reliability/holdconn $(BUILD)/tests/reliability/allocfail_core \
 		  $(BUILD)/tests/reliability/failmalloc.so
 # The unit tests that exist (the list in the Makefile may be ahead of the tree).
 UNIT_PRESENT	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
@@ -76,6 +76,9 @@ $(BUILD)/tests/reliability/holdconn: $(BUILD)/tests/reliability/holdconn.o $(BUI
 
 $(BUILD)/tests/reliability/allocfail: $(BUILD)/tests/reliability/allocfail.o $(BUILD)/tests/miltc.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/reliability/allocfail_core: $(BUILD)/tests/reliability/allocfail_core.o $(CORE_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PCRE2_LIBS) $(CONFUSE_LIBS)
 
 # The shim is preloaded into the daemon: position independent, no sanitizer.
 $(BUILD)/tests/reliability/failmalloc.so: tests/reliability/failmalloc.c
