@@ -54,9 +54,26 @@
  *	- A rewrite result that is no usable address: error logged with the
  *	  queue id, message passes unchanged (never half-rewritten).
  *	- Out of memory, or smfi_chgfrom()/header changes failing: the
- *	  message is tempfailed, never passed on unrewritten.
+ *	  message is tempfailed as a whole, never passed on unrewritten
+ *	  (see Failures).
  *	- A rewrite that would not change the sender (postsuper -r re-runs
  *	  non_smtpd_milters on already rewritten mail) sends nothing.
+ *
+ *	Failures: once a message cannot be decided, it is tempfailed as a
+ *	whole, at a stage where a tempfail covers the whole message:
+ *	- negotiation: the connection is refused (the MTA applies its
+ *	  milter_default_action, tempfail by default);
+ *	- connect: SMFIS_TEMPFAIL, which makes Postfix refuse the session;
+ *	  the connection is also marked, so a message still offered on it is
+ *	  tempfailed at MAIL FROM;
+ *	- MAIL FROM: SMFIS_TEMPFAIL refuses the message;
+ *	- RCPT and headers: SMFIS_TEMPFAIL at RCPT would refuse only that
+ *	  recipient, and the recipients accepted before would get the message
+ *	  unrewritten; so the message is marked (struct msg, failed), the
+ *	  stage answers SMFIS_CONTINUE, and end of message, which the MTA
+ *	  always calls for a message not accepted early, returns
+ *	  SMFIS_TEMPFAIL;
+ *	- end of message: SMFIS_TEMPFAIL.
  * DIAGNOSTICS
  *	One info line per rewrite: queue id, rule, old and new sender.
  *	Untrusted text in log lines is escaped with log_quote().
@@ -89,6 +106,7 @@ struct msg {
     char   *auth;
     char   *from_value;			/* first From: header, as received */
     unsigned from_count;
+    int     failed;			/* undecidable: end of message tempfails it */
 };
 
 struct conn {
@@ -101,6 +119,7 @@ struct conn {
     struct netaddr client;
     int     local;			/* Postfix non_smtpd_milters submission */
     char   *listener;			/* {daemon_name} */
+    int     failed;			/* connect failed: tempfail every message */
     struct msg msg;
 };
 
@@ -115,6 +134,21 @@ msg_reset(struct msg *m)
     free(m->auth);
     free(m->from_value);
     memset(m, 0, sizeof(*m));
+}
+
+/* msg_fail - the message cannot be decided: end of message will tempfail it */
+
+static void
+msg_fail(struct msg *m, const char *stage)
+{
+    char    qid[QID_LEN];
+
+    log_error("%s: out of memory at %s; the message will be tempfailed at its end",
+	      m->qid, stage);
+    memcpy(qid, m->qid, sizeof(qid));
+    msg_reset(m);
+    memcpy(m->qid, qid, sizeof(qid));
+    m->failed = 1;
 }
 
 /* conn_get - this connection's state, created on first use; NULL if out of memory */
@@ -356,8 +390,11 @@ efm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
     free(c->listener);
     c->listener = NULL;
     if ((listener = smfi_getsymval(ctx, "{daemon_name}")) != NULL
-	&& (c->listener = strdup(listener)) == NULL)
+	&& (c->listener = strdup(listener)) == NULL) {
+	log_error("out of memory at connect; the connection is tempfailed");
+	c->failed = 1;
 	return (SMFIS_TEMPFAIL);
+    }
     if (log_enabled(LOG_LVL_DEBUG))
 	note_connect(c, hostname);
     return (SMFIS_CONTINUE);
@@ -380,6 +417,11 @@ efm_envfrom(SMFICTX *ctx, char **argv)
     m = &c->msg;
     msg_reset(m);
     update_qid(ctx, m);
+    if (c->failed) {
+	log_error("%s: this connection failed at connect (out of memory); message "
+		  "tempfailed", m->qid);
+	return (SMFIS_TEMPFAIL);
+    }
     switch (addr_parse(argv[0] ? argv[0] : "", &m->sender, &why)) {
     case ADDR_NOMEM:
 	log_error("%s: out of memory; message tempfailed", m->qid);
@@ -441,9 +483,9 @@ efm_envrcpt(SMFICTX *ctx, char **argv)
 	return (SMFIS_CONTINUE);
     update_qid(ctx, &c->msg);
     if (addr_parse(argv[0] ? argv[0] : "", &rcpt, &why) == ADDR_NOMEM) {
-	log_error("%s: out of memory; message tempfailed", c->msg.qid);
-	msg_reset(&c->msg);
-	return (SMFIS_TEMPFAIL);
+	/* Not SMFIS_TEMPFAIL: that refuses this recipient only (DESCRIPTION). */
+	msg_fail(&c->msg, "RCPT");
+	return (SMFIS_CONTINUE);
     }
     /* An unparseable recipient matches no recipient condition. */
     rc.addr = rcpt;
@@ -477,9 +519,8 @@ efm_header(SMFICTX *ctx, char *name, char *value)
 	return (SMFIS_CONTINUE);
     if ((m->from_value = strdup(value)) == NULL
 	|| addr_header_mailbox(value, &mb, &why) == ADDR_NOMEM) {
-	log_error("%s: out of memory; message tempfailed", m->qid);
-	msg_reset(m);
-	return (SMFIS_TEMPFAIL);
+	msg_fail(m, "the From: header");
+	return (SMFIS_CONTINUE);
     }
     eval_header_from(m->eval, mb.internal);
     free(mb.internal);
@@ -595,6 +636,13 @@ efm_eom(SMFICTX *ctx)
     struct decision d;
     sfsistat result = SMFIS_CONTINUE;
 
+    if (c != NULL && c->msg.failed) {
+	update_qid(ctx, &c->msg);
+	log_error("%s: message tempfailed: it could not be decided (out of memory "
+		  "before its end)", c->msg.qid);
+	msg_reset(&c->msg);
+	return (SMFIS_TEMPFAIL);
+    }
     if (c == NULL || c->msg.eval == NULL)
 	return (SMFIS_CONTINUE);
     m = &c->msg;

@@ -12,15 +12,24 @@
  *	header; then it disarms the shim and sends the same message again
  *	as a control.  It stops at the first N whose message made fewer than
  *	N allocations: every allocation point of a message has then failed
- *	once.
+ *	once.  The message has two recipients, so that a failure can come
+ *	at a RCPT after a recipient was already accepted.
  *
- *	With an allocation failing, a message may be tempfailed, its
- *	connection dropped (the MTA applies milter_default_action,
+ *	With an allocation failing, a message may be tempfailed as a whole,
+ *	its connection dropped (the MTA applies milter_default_action,
  *	tempfail), or still be rewritten correctly, but never pass
  *	unrewritten or be rewritten wrongly; and every control message
  *	afterwards must be rewritten: the daemon lives and still works.
+ *	Outcomes are judged for the whole message, as the MTA applies them:
+ *	a tempfail at RCPT refuses only that recipient, so the message still
+ *	goes on to the others and is judged by its end of message; only when
+ *	every recipient was refused does it count as tempfailed.
  *
- *	Output: one "# N=..." line per step and an "allocfail:" summary.
+ *	Output: one "# N=..." line per step, naming the command in which the
+ *	allocation failed, and an "allocfail:" summary (rcpt_tempfail: steps
+ *	where a recipient was refused; rcpt2_failed_tempfail: failures in the
+ *	second RCPT, after one recipient was accepted, that tempfailed the
+ *	whole message).
  * DIAGNOSTICS
  *	Exit 0 when every outcome was acceptable, 1 otherwise, 64 on usage.
  */
@@ -104,6 +113,20 @@ judge_eom(struct mc_reply *r, char *why, size_t len)
     return (REWRITTEN);
 }
 
+static unsigned long rcpt_tempfails;	/* messages with a recipient refused */
+static long *ctl;			/* the shim's control words */
+static long failures_before;		/* ctl[1] when the message began */
+static const char *failed_at;		/* the command the failure came in */
+
+/* note_stage - after a command: did the failure come in it? */
+
+static void
+note_stage(const char *stage)
+{
+    if (failed_at == NULL && __atomic_load_n(&ctl[1], __ATOMIC_SEQ_CST) > failures_before)
+	failed_at = stage;
+}
+
 /* message - one message, as Postfix sends it; its outcome */
 
 static enum outcome
@@ -114,33 +137,60 @@ message(const char *spec, char *why, size_t len)
     static const char *const rmacros[] = {"{rcpt_mailer}", "smtp", "{rcpt_host}", "mx.example.com", NULL};
     static const char *const emacros[] = {"i", "AF0001", NULL};
     static const char *const mail[] = {"<alice@home.example>", "SIZE=100", NULL};
-    static const char *const rcpt[] = {"<bob@example.com>", NULL};
+    static const char *const rcpt1[] = {"<bob@example.com>", NULL};
+    static const char *const rcpt2[] = {"<carol@example.com>", NULL};
+    static const char *const *const rcpts[] = {rcpt1, rcpt2};
     struct miltc m;
     struct mc_reply r;
     enum outcome out = DROPPED;
+    int     refused = 0;
     int     s;
+    int     i;
 
     why[0] = 0;
+    failed_at = NULL;
+    failures_before = __atomic_load_n(&ctl[1], __ATOMIC_SEQ_CST);
     if (miltc_open(&m, spec, 5000) < 0)
 	return (DROPPED);
     memset(&r, 0, sizeof(r));
     if (miltc_negotiate(&m, MC_ACT_ALL, MC_P_ALL) < 0 || miltc_macro(&m, 'C', cmacros) < 0)
 	goto done;
-    if ((s = step(miltc_connect(&m, "pc.home.example", '4', 40001, "192.168.1.5", &r), &r)) != 0)
+    s = step(miltc_connect(&m, "pc.home.example", '4', 40001, "192.168.1.5", &r), &r);
+    note_stage("connect");
+    if (s != 0)
 	goto stepped;
     if (miltc_macro(&m, 'M', mmacros) < 0)
 	goto done;
-    if ((s = step(miltc_mail(&m, mail, &r), &r)) != 0)
+    s = step(miltc_mail(&m, mail, &r), &r);
+    note_stage("mail");
+    if (s != 0)
 	goto stepped;
-    if (miltc_macro(&m, 'R', rmacros) < 0)
-	goto done;
-    if ((s = step(miltc_rcpt(&m, rcpt, &r), &r)) != 0
-	|| (s = step(miltc_header(&m, "From", "Alice <alice@home.example>", &r), &r)) != 0
-	|| (s = step(miltc_header(&m, "Subject", "allocation failure", &r), &r)) != 0
+    for (i = 0; i < 2; i++) {
+	if (miltc_macro(&m, 'R', rmacros) < 0)
+	    goto done;
+	/* A tempfail here refuses this recipient only: the message goes on. */
+	s = step(miltc_rcpt(&m, rcpts[i], &r), &r);
+	note_stage(i == 0 ? "rcpt1" : "rcpt2");
+	if (s == 1)
+	    refused++;
+	else if (s != 0)
+	    goto stepped;
+    }
+    if (refused > 0)
+	rcpt_tempfails++;
+    if (refused == 2) {			/* no recipient left: nothing is delivered */
+	s = 1;
+	goto stepped;
+    }
+    s = step(miltc_header(&m, "From", "Alice <alice@home.example>", &r), &r);
+    note_stage("headers");
+    if (s != 0 || (s = step(miltc_header(&m, "Subject", "allocation failure", &r), &r)) != 0
 	|| (s = step(miltc_eoh(&m, &r), &r)) != 0)
 	goto stepped;
+    note_stage("headers");
     if (miltc_macro(&m, 'E', emacros) < 0 || miltc_eom(&m, &r) < 0)
 	goto done;
+    note_stage("eom");
     out = judge_eom(&r, why, len);
     mc_reply_free(&r);
     (void) miltc_quit(&m);
@@ -166,7 +216,7 @@ main(int argc, char **argv)
     unsigned long counts[N_OUTCOMES] = {0};
     unsigned long control_bad = 0;
     long    max = 2000;
-    long   *ctl;
+    unsigned long rcpt2_tempfail = 0;
     long    n;
     long    points = -1;
     char    why[512];
@@ -206,10 +256,12 @@ main(int argc, char **argv)
 	long    before = __atomic_load_n(&ctl[1], __ATOMIC_SEQ_CST);
 	enum outcome out;
 	enum outcome control;
+	const char *where;
 	int     injected;
 
 	__atomic_store_n(&ctl[0], n, __ATOMIC_SEQ_CST);
 	out = message(spec, why, sizeof(why));
+	where = failed_at;
 	/* Give a dropped session's thread time to finish before disarming. */
 	usleep(out == DROPPED ? 50000 : 0);
 	__atomic_store_n(&ctl[0], 0, __ATOMIC_SEQ_CST);
@@ -225,16 +277,21 @@ main(int argc, char **argv)
 	    }
 	} else {
 	    counts[out]++;
+	    /* The case of issue 12: a recipient accepted, then a failure. */
+	    if (where && strcmp(where, "rcpt2") == 0 && out == TEMPFAIL)
+		rcpt2_tempfail++;
 	}
 	if (control != REWRITTEN)
 	    control_bad++;
 	if (injected || out != REWRITTEN || control != REWRITTEN)
-	    printf("# N=%ld %s message: %s, control message: %s%s%s\n", n,
-		   injected ? "failed allocation," : "no failure,", outcome_name[out],
+	    printf("# N=%ld %s%s message: %s, control message: %s%s%s\n", n,
+		   injected ? "failed allocation at " : "no failure,",
+		   injected ? (where ? where : "?") : "", outcome_name[out],
 		   outcome_name[control], why[0] ? " -- " : "", why);
     }
     printf("allocfail: points=%ld tempfail=%lu dropped=%lu rewritten=%lu unchanged=%lu "
-	   "wrong=%lu control_failures=%lu\n", points, counts[TEMPFAIL], counts[DROPPED],
-	   counts[REWRITTEN], counts[UNCHANGED], counts[WRONG], control_bad);
+	   "wrong=%lu control_failures=%lu rcpt_tempfail=%lu rcpt2_failed_tempfail=%lu\n",
+	   points, counts[TEMPFAIL], counts[DROPPED], counts[REWRITTEN], counts[UNCHANGED],
+	   counts[WRONG], control_bad, rcpt_tempfails, rcpt2_tempfail);
     return (points <= 0 || counts[UNCHANGED] || counts[WRONG] || control_bad);
 }

@@ -4,11 +4,13 @@
 # The daemon runs with tests/reliability/failmalloc.so preloaded, and
 # tests/reliability/allocfail fails each allocation of a message's session
 # threads in turn (all of them: ours, libmilter's, PCRE2's, libc's), with
-# a rule that rewrites the sender, changes From: and adds a header.  Each
-# time the message is tempfailed, its connection dropped (the MTA then
-# tempfails it), or still rewritten right; never passed unrewritten or
-# rewritten wrong; and a control message right after is rewritten: the
-# daemon lives.  The daemon then stops with status 0.
+# a rule that rewrites the sender, changes From: and adds a header, on a
+# message with two recipients.  Each time the message is tempfailed as a
+# whole, its connection dropped (the MTA then tempfails it), or still
+# rewritten right; never passed unrewritten or rewritten wrong (a tempfail
+# at RCPT refuses only that recipient, so it does not count as the
+# message's); and a control message right after is rewritten: the daemon
+# lives.  The daemon then stops with status 0.
 #
 # Then tests/reliability/allocfail_core does the same, with the shim, to
 # building a rule and importing a Postfix table (the code a reload and -I
@@ -51,7 +53,7 @@ chmod 644 "$tmp/conf"
 head -c 16 /dev/zero >"$tmp/ctl"
 chmod 666 "$tmp/ctl"
 
-plan 8
+plan 9
 ENVFROM_WRAPPER="env LD_PRELOAD=$SHIM FAILMALLOC_CTL=$tmp/ctl" \
 	start_milter "$tmp/conf" "unix:$tmp/sock" "$tmp/log" || { not_ok "daemon starts"; exit 1; }
 "$ALLOCFAIL" -s "unix:$tmp/sock" -c "$tmp/ctl" >"$tmp/out" 2>&1
@@ -65,6 +67,10 @@ tst $? "every allocation of a message failed once: $points allocation points"
 tst $? "never passed unrewritten nor rewritten wrong ($(field tempfail) tempfailed, $(field dropped) dropped, $(field rewritten) still rewritten)"
 [ "$(field tempfail)" -gt 0 ] && grep -q 'out of memory; message tempfailed' "$tmp/log"
 tst $? "our callbacks' own failures tempfail the message, logged ($(grep -c 'out of memory' "$tmp/log") lines)"
+[ "${rcpt2:=$(field rcpt2_failed_tempfail)}" -gt 0 ] &&
+	grep -q 'out of memory at RCPT; the message will be tempfailed at its end' "$tmp/log" &&
+	grep -q 'message tempfailed: it could not be decided' "$tmp/log"
+tst $? "a failure at the second RCPT, after a recipient was accepted, tempfails the whole message at its end ($rcpt2 such point(s))"
 [ "$(field control_failures)" = 0 ] && [ "$st" -eq 0 ]
 tst $? "a message right after each failure is rewritten: the daemon lives"
 kill -0 "$milter_pid" 2>/dev/null
