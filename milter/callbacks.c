@@ -57,7 +57,9 @@
  *	  message is tempfailed as a whole, never passed on unrewritten
  *	  (see Failures).
  *	- A rewrite that would not change the sender (postsuper -r re-runs
- *	  non_smtpd_milters on already rewritten mail) sends nothing.
+ *	  non_smtpd_milters on already rewritten mail) sends nothing and
+ *	  logs no rewrite (debug: "already what rule R makes of it"); it
+ *	  counts as a message the rule decided, like a keep rule's.
  *
  *	Failures: once a message cannot be decided, it is tempfailed as a
  *	whole, at a stage where a tempfail covers the whole message:
@@ -75,7 +77,8 @@
  *	  SMFIS_TEMPFAIL;
  *	- end of message: SMFIS_TEMPFAIL.
  * DIAGNOSTICS
- *	One info line per rewrite: queue id, rule, old and new sender.
+ *	One info line per rewrite: queue id, rule, old and new sender; none
+ *	when the sender stays (only the From: header may have changed).
  *	Untrusted text in log lines is escaped with log_quote().
  */
 
@@ -255,6 +258,24 @@ note_rewrite(enum log_level level, const char *qid, const char *rule,
 
     log_msg(level, "%s: rule %s: sender <%s> -> <%s>%s", qid, rule,
 	    log_quote(qo, sizeof(qo), old), log_quote(qn, sizeof(qn), new), note);
+}
+
+/*
+ * note_unchanged - the sender is already what the rule makes of it: no
+ * rewrite to report (info only when the From: header changed)
+ */
+
+static COLD void
+note_unchanged(const char *qid, const char *rule, const char *sender, const char *note)
+{
+    char    q[LOG_QUOTE_BUF];
+
+    if (*note)
+	log_info("%s: rule %s: sender <%s> unchanged (already the rule's)%s", qid, rule,
+		 log_quote(q, sizeof(q), sender), note);
+    else
+	log_debug("%s: sender <%s>: already what rule %s makes of it; nothing to change",
+		  qid, log_quote(q, sizeof(q), sender), rule);
 }
 
 /* note_invalid - a rewrite whose result is no usable sender */
@@ -588,8 +609,9 @@ apply(SMFICTX *ctx, struct conn *c, struct decision *d)
     const char *note = "";
     char   *ext;
     int     rc;
+    int     changed = strcmp(d->sender, m->sender) != 0;
 
-    if (strcmp(d->sender, m->sender) != 0) {
+    if (changed) {
 	if ((ext = addr_external(d->sender, 1)) == NULL)
 	    return (SMFIS_TEMPFAIL);
 	/* No ESMTP arguments: Postfix ignores or rejects them (platform notes). */
@@ -621,8 +643,12 @@ apply(SMFICTX *ctx, struct conn *c, struct decision *d)
 		  m->qid, r->name);
 	return (SMFIS_TEMPFAIL);
     }
+    /* Counted either way: the rule decided the message (see SIGUSR2). */
     rule_count_hit(r);
-    note_rewrite(LOG_LVL_INFO, m->qid, r->name, m->sender, d->sender, note);
+    if (changed)
+	note_rewrite(LOG_LVL_INFO, m->qid, r->name, m->sender, d->sender, note);
+    else
+	note_unchanged(m->qid, r->name, m->sender, note);
     return (SMFIS_CONTINUE);
 }
 
