@@ -4,15 +4,19 @@
  * SYNOPSIS
  *	#include "log.h"
  *
- *	log_open(ident, use_stderr, facility);
+ *	log_open(ident, LOG_TO_STDERR | LOG_TO_SYSLOG, facility);
+ *	log_detached();
  *	log_set_level(LOG_LVL_INFO);
  *	log_info("%s: rule %s: <%s> -> <%s>", qid, name, old, new);
  *	log_quote(buf, sizeof(buf), untrusted);
  * DESCRIPTION
- *	Messages go to syslog(3) with the configured facility, or to stderr
- *	(foreground mode, tests) as one line each, prefixed with the level.
- *	Each stderr line is emitted with a single write(2), so lines from
- *	concurrent milter threads never interleave.
+ *	Messages go to syslog(3) with the configured facility, to stderr
+ *	(foreground mode, tests) as one line each, prefixed with the level,
+ *	or to both: a daemon logs to both while it starts, so that whoever
+ *	started it sees why it did not, and calls log_detached() once it has
+ *	left the terminal; from then on only syslog.  Each stderr line is
+ *	emitted with a single write(2), so lines from concurrent milter
+ *	threads never interleave.
  *
  *	log_quote() makes untrusted text (addresses, header values, macro
  *	values) safe to put in a log line: control bytes, 8-bit bytes and
@@ -33,7 +37,7 @@
 
 #include "log.h"
 
-static int log_to_stderr = 1;
+static int log_dest = LOG_TO_STDERR;	/* set before any thread starts */
 static int log_threshold = LOG_LVL_INFO;	/* read by all threads: __atomic */
 
 static const struct {
@@ -58,14 +62,23 @@ static const struct {
 
 #define TABLE_LEN(t)	(sizeof(t) / sizeof((t)[0]))
 
-/* log_open - choose the destination; call before any thread starts */
+/* log_open - choose the destinations (LOG_TO_*); call before any thread starts */
 
 void
-log_open(const char *ident, int use_stderr, int facility)
+log_open(const char *ident, int dest, int facility)
 {
-    log_to_stderr = use_stderr;
-    if (!use_stderr)
+    log_dest = dest;
+    if (dest & LOG_TO_SYSLOG)
 	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+/* log_detached - the daemon has left its terminal: syslog only (if opened) */
+
+void
+log_detached(void)
+{
+    if (log_dest & LOG_TO_SYSLOG)
+	log_dest = LOG_TO_SYSLOG;
 }
 
 /* log_set_level - set the least severe level that is still logged */
@@ -130,13 +143,14 @@ log_msg(enum log_level level, const char *fmt, ...)
     if ((int) level < 0 || (int) level >= (int) TABLE_LEN(level_table)
 	|| !log_enabled(level))
 	return;
-    if (!log_to_stderr) {
+    if (log_dest & LOG_TO_SYSLOG) {
 	va_start(ap, fmt);
 	vsyslog(level_table[level].syslog_prio, fmt, ap);
 	va_end(ap);
 	errno = saved_errno;
-	return;
     }
+    if (!(log_dest & LOG_TO_STDERR))
+	return;
     len = snprintf(line, sizeof(line), "envfrom-milter: %s: ",
 		   level_table[level].name);
     va_start(ap, fmt);

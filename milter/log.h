@@ -20,7 +20,12 @@ enum log_level {
 
 #define LOG_PRINTF(f, a)	__attribute__((format(printf, f, a)))
 
-void	log_open(const char *ident, int use_stderr, int facility);
+/* Destinations for log_open(): one or both. */
+#define LOG_TO_STDERR	(1 << 0)
+#define LOG_TO_SYSLOG	(1 << 1)
+
+void	log_open(const char *ident, int dest, int facility);
+void	log_detached(void);
 void	log_set_level(enum log_level level);
 int	log_enabled(enum log_level level);
 int	log_level_parse(const char *name, enum log_level *level);

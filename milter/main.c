@@ -27,6 +27,10 @@
  *	The stop signals are blocked from step 2 on; one that arrives during
  *	start-up is taken when the signal thread starts.
  *
+ *	Without -f, messages go to syslog, and until step 4 to stderr as
+ *	well, so that an error that stops the start is seen where the daemon
+ *	was started (config messages too); with -f, to stderr only.
+ *
  *	Signals (signals.c): SIGUSR1 reloads the config, SIGUSR2 logs the
  *	per-rule counters, SIGTERM, SIGINT and SIGHUP stop the daemon at
  *	once.  A reload validates the whole new file first; if it fails, the
@@ -56,6 +60,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sysexits.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <confuse.h>
@@ -208,7 +213,7 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
 
     if ((cf = load(config_path)) == NULL)
 	return (EX_CONFIG);
-    log_open("envfrom-milter", 1, 0);
+    log_open("envfrom-milter", LOG_TO_STDERR, 0);
     log_set_level(LOG_LVL_WARNING);
     memset(&env, 0, sizeof(env));
     memset(&mb, 0, sizeof(mb));
@@ -574,7 +579,9 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
 	fprintf(stderr, "envfrom-milter: -s: %s\n", err);
 	return (EX_USAGE);
     }
-    log_open("envfrom-milter", foreground, cf->log_facility);
+    /* Until it detaches, a daemon also tells whoever started it why it did not. */
+    log_open("envfrom-milter", foreground ? LOG_TO_STDERR : LOG_TO_STDERR | LOG_TO_SYSLOG,
+	     cf->log_facility);
     log_set_level(cf->log_level);
     if (strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0)
 	path = strchr(sock, ':') + 1;
@@ -628,6 +635,8 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
 	log_error("cannot become a daemon: %s", strerror(errno));
 	return (EX_OSERR);
     }
+    if (!foreground)
+	log_detached();			/* stderr is /dev/null from here on */
     if (*cf->pid_file && write_pid_file(cf->pid_file) < 0)
 	return (EX_CANTCREAT);
     /* cf goes to current.c, which frees it at the next reload: keep copies. */
@@ -672,11 +681,23 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
 static int
 run(const char *socket_opt, const char *user_opt, int foreground)
 {
+    struct config_msgs msgs;
     struct config *cf;
     int     installed = 0;
     int     rc;
 
-    if ((cf = load(config_path)) == NULL)
+    memset(&msgs, 0, sizeof(msgs));
+    cf = config_load(config_path, &msgs);
+    config_msgs_print(&msgs, stderr);
+    /* A daemon logs to syslog: its config messages belong there too. */
+    if (!foreground) {
+	log_open("envfrom-milter", LOG_TO_SYSLOG, cf ? cf->log_facility : LOG_MAIL);
+	config_msgs_log(&msgs);
+	if (cf == NULL)
+	    log_error("not started: %s has errors", config_path);
+    }
+    config_msgs_free(&msgs);
+    if (cf == NULL)
 	return (EX_CONFIG);
     rc = serve(cf, socket_opt, user_opt, foreground, &installed);
     if (!installed)

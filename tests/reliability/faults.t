@@ -14,7 +14,8 @@
 #
 # Sockets: a stale unix socket (its daemon was killed) is removed and
 # served; a live one is refused with exit 69 while its owner keeps
-# serving; a path that is not a socket is left alone (exit 73); an inet
+# serving; a path that is not a socket is left alone (exit 73), and the
+# error is on stderr also without -f (until the daemon detaches); an inet
 # port in use is refused with exit 69.  Ports: 24000-24999.
 
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -70,7 +71,7 @@ reload_fault() {
 	tst $? "... and the old rules still rewrite"
 }
 
-plan 34
+plan 35
 
 # --- at start ------------------------------------------------------------
 for mode in -n daemon; do
@@ -175,6 +176,11 @@ st=$?
 [ $st = 73 ] && grep -q "exists and is not a socket; not removing it" "$tmp/out" &&
 	[ "$(cat "$tmp/file")" = precious ]
 tst $? "a path that is not a socket: exit 73 (got $st), the file left alone"
+# Without -f (daemon mode) start-up errors still reach stderr before it detaches.
+"$ENVFROM_BIN" -c "$tmp/conf" -s "unix:$tmp/file" $(run_as_args) >"$tmp/out" 2>&1
+st=$?
+[ $st = 73 ] && grep -q "error: socket $tmp/file: exists and is not a socket" "$tmp/out"
+tst $? "... also without -f: exit 73 (got $st), the error on stderr, not only in syslog"
 # An inet port in use.
 start_milter "$tmp/conf" "inet:$port@127.0.0.1" "$tmp/log3" || { not_ok "daemon starts on port $port"; exit 1; }
 "$ENVFROM_BIN" -f -c "$tmp/conf" -s "inet:$port@127.0.0.1" $(run_as_args) >"$tmp/out" 2>&1 &

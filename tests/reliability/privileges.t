@@ -10,8 +10,8 @@
 #   root cannot be regained); the log says "as uid N" before serving;
 # - the socket is 0660, owned by nobody, group postfix;
 # - user = "root" (in the config or with -u) is refused: exit 78 with
-#   "refusing to serve mail as root"; an unknown user: exit 67; an unknown
-#   socket_group: exit 67;
+#   "refusing to serve mail as root"; an unknown user: exit 67 (its error
+#   on stderr also without -f); an unknown socket_group: exit 67;
 # - a world-writable config is loaded with a warning (and one that is
 #   not world-writable has none).
 
@@ -50,7 +50,7 @@ EOF
 # status_field NAME - a line of /proc/$pid/status, tabs as spaces
 status_field() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$pid/status" | tr -s '\t ' '  '; }
 
-plan 15
+plan 16
 conf "$tmp/conf" nobody
 printf 'negotiate\nquit\n' >"$tmp/script"
 
@@ -100,6 +100,10 @@ conf "$tmp/nouser.conf" no-such-user-efm
 st=$?
 [ $st = 67 ] && grep -q 'user no-such-user-efm does not exist' "$tmp/out"
 tst $? "an unknown user: exit 67 (got $st), named in the error"
+"$ENVFROM_BIN" -c "$tmp/nouser.conf" -s "unix:$tmp/sock" >"$tmp/out" 2>&1
+st=$?
+[ $st = 67 ] && grep -q 'error: user no-such-user-efm does not exist' "$tmp/out"
+tst $? "... also without -f: exit 67 (got $st), the error on stderr before detaching"
 conf "$tmp/nogroup.conf" nobody 'socket_group = "no-such-group-efm"'
 sed -i '/^socket_group = "postfix"$/d' "$tmp/nogroup.conf"
 "$ENVFROM_BIN" -f -c "$tmp/nogroup.conf" -s "unix:$tmp/sock" >"$tmp/out" 2>&1
