@@ -21,8 +21,9 @@
  *	admit.c): it blocks for good and never takes a signal.  On a stop
  *	signal our thread calls smfi_stop(), which needs a lock the listener
  *	holds while it polls, and connects to our own socket until the stop
- *	has taken effect: each connection wakes the listener, which then lets
- *	go of the lock and, once stopped, leaves.  smfi_main() then returns;
+ *	has taken effect (an inet socket with its own address family, trying
+ *	every address its name resolves to): each connection wakes the
+ *	listener, which then lets go of the lock and, once stopped, leaves.  smfi_main() then returns;
  *	connections still in progress are dropped, and Postfix applies
  *	milter_default_action (tempfail) to their messages.
  *
@@ -108,6 +109,7 @@ wake_listener(void)
     struct sockaddr_un sun;
     struct addrinfo hints;
     struct addrinfo *res = NULL;
+    struct addrinfo *ai;
     char    port[16];
     char    host[128];
     const char *spec = wake_spec;
@@ -134,13 +136,24 @@ wake_listener(void)
 	else
 	    snprintf(host, sizeof(host), "%.*s", (int) strcspn(at + 1 + (at[1] == '['), "]"),
 		     at + 1 + (at[1] == '['));
+	/*
+	 * The listener's family only (libmilter resolves inet: as IPv4), and
+	 * every address the name has: "localhost" can be ::1 first.
+	 */
 	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = spec[4] == '6' ? AF_INET6 : AF_INET;
 	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port, &hints, &res) == 0
-	    && (fd = socket(res->ai_family, SOCK_STREAM, 0)) >= 0)
-	    (void) connect(fd, res->ai_addr, res->ai_addrlen);
-	if (res)
+	if (getaddrinfo(host, port, &hints, &res) == 0) {
+	    for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) < 0)
+		    continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		    close(fd);
+		    fd = -1;
+		}
+	    }
 	    freeaddrinfo(res);
+	}
     }
     if (fd >= 0)
 	close(fd);

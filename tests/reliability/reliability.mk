@@ -51,7 +51,7 @@ REL_UNIT	= hostile regress
 REL_UNIT_BINS	= $(REL_UNIT:%=$(BUILD)/tests/unit/test_rel_%)
 REL_TOOLS	= $(BUILD)/tests/reliability/loadgen $(BUILD)/tests/reliability/allocfail \
 		  $(BUILD)/tests/reliability/holdconn $(BUILD)/tests/reliability/allocfail_core \
-		  $(BUILD)/tests/reliability/failmalloc.so
+		  $(BUILD)/tests/reliability/failmalloc.so $(BUILD)/tests/reliability/gaishim.so
 # The unit tests that exist (the list in the Makefile may be ahead of the tree).
 UNIT_PRESENT	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
@@ -84,6 +84,10 @@ $(BUILD)/tests/reliability/allocfail_core: $(BUILD)/tests/reliability/allocfail_
 $(BUILD)/tests/reliability/failmalloc.so: tests/reliability/failmalloc.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu99 $(WARN) -O2 -g -fPIC -shared -o $@ $<
+
+$(BUILD)/tests/reliability/gaishim.so: tests/reliability/gaishim.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu99 $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl
 
 # print-hardening - the flags the release build uses (for reliability/hardening.t)
 print-hardening:
