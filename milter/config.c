@@ -78,6 +78,9 @@ static const char *const field_key[RF_FIELD_COUNT] = {
     [RF_NULL_SENDER] = "null_sender",
 };
 
+/* -n prints it; the log has a level of its own (config_msgs_log). */
+#define WARNING_PREFIX	"warning: "
+
 static void vadd_msg(struct load *, int, int, const char *, va_list)
 		__attribute__((format(printf, 4, 0)));
 
@@ -97,9 +100,9 @@ vadd_msg(struct load *ld, int is_error, int line, const char *fmt, va_list ap)
 
     /* No fixed buffer: file names and quoted values can be of any length. */
     if (line > 0)
-	plen = snprintf(prefix, sizeof(prefix), ":%d: %s", line, is_error ? "" : "warning: ");
+	plen = snprintf(prefix, sizeof(prefix), ":%d: %s", line, is_error ? "" : WARNING_PREFIX);
     else
-	plen = snprintf(prefix, sizeof(prefix), ": %s", is_error ? "" : "warning: ");
+	plen = snprintf(prefix, sizeof(prefix), ": %s", is_error ? "" : WARNING_PREFIX);
     va_copy(aq, ap);
     tlen = vsnprintf(NULL, 0, fmt, aq);
     va_end(aq);
@@ -124,6 +127,7 @@ vadd_msg(struct load *ld, int is_error, int line, const char *fmt, va_list ap)
 	m->alloc = alloc;
     }
     m->v[m->n].text = text;
+    m->v[m->n].where_len = nlen + plen - (is_error ? 0 : strlen(WARNING_PREFIX));
     m->v[m->n].line = line;
     m->v[m->n].order = (int) m->n;
     m->v[m->n].is_error = is_error;
@@ -766,15 +770,22 @@ config_msgs_print(const struct config_msgs *m, FILE *fp)
 	fprintf(fp, "%s\n", m->v[i].text);
 }
 
-/* config_msgs_log - send the messages to the log */
+/* config_msgs_log - send the messages to the log, whose level says "warning" */
 
 void
 config_msgs_log(const struct config_msgs *m)
 {
     size_t  i;
 
-    for (i = 0; i < m->n; i++)
-	log_msg(m->v[i].is_error ? LOG_LVL_ERROR : LOG_LVL_WARNING, "%s", m->v[i].text);
+    for (i = 0; i < m->n; i++) {
+	const struct config_msg *v = &m->v[i];
+
+	if (v->is_error)
+	    log_error("%s", v->text);
+	else
+	    log_warning("%.*s%s", (int) v->where_len, v->text,
+			v->text + v->where_len + strlen(WARNING_PREFIX));
+    }
 }
 
 /* config_msgs_free - release collected messages */

@@ -36,7 +36,8 @@ struct config_msgs {
 	int     line;
 	int     order;			/* keeps equal lines in report order */
 	int     is_error;
-	char   *text;			/* "FILE:LINE: message" */
+	char   *text;			/* "FILE:LINE: [warning: ]message" */
+	size_t  where_len;		/* of "FILE:LINE: " */
     }      *v;
     size_t  n;
     size_t  alloc;
