@@ -349,7 +349,12 @@ efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
     (void) f2;
     (void) f3;
-    /* Refuse before allocating: no close callback follows a refusal. */
+    /*
+     * Refuse before allocating, so a refused connection holds nothing.
+     * libmilter still calls efm_close() after a refusal (its engine calls
+     * xxfi_close for every connection that did not QUIT), which is why
+     * efm_close() takes a NULL private pointer.
+     */
     if ((f0 & SMFIF_CHGFROM) == 0) {
 	log_error("the MTA cannot change the envelope sender (needs Postfix 2.6 or "
 		  "later with milter_protocol = 6); refusing the connection");
