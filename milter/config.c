@@ -33,6 +33,7 @@
  *	config_load() returns NULL when msgs holds at least one error.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -429,6 +430,117 @@ check_reachable(struct load *ld, const struct ruleset *rs)
     }
 }
 
+/*
+ * The placeholders of the shipped example (conf/envfrom-milter.conf), which
+ * a user must replace: the OCN address zzzzz@xxx.ocn.ne.jp and the local
+ * domain home.example.  Left in a rewriting rule, every message is sent
+ * with a sender OCN refuses, or mail for the real domain counts as leaving.
+ */
+static const char *const placeholder_domains[] = {"xxx.ocn.ne.jp", "home.example", NULL};
+#define PLACEHOLDER_USER	"zzzzz"
+
+/* domain_char - can c be part of a domain name? */
+
+static int
+domain_char(int c)
+{
+    return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+	    || c == '-');
+}
+
+/* match_name - length of name at cp, caseless, each '.' written . or \\.; or 0 */
+
+static size_t
+match_name(const char *cp, const char *name)
+{
+    const char *start = cp;
+
+    for (; *name; name++) {
+	if (*name == '.' && cp[0] == '\\' && cp[1] == '.')
+	    cp += 2;
+	else if (tolower((unsigned char) *cp) == *name)
+	    cp++;
+	else
+	    return (0);
+    }
+    return (cp - start);
+}
+
+/*
+ * mentions - does text have name as a whole label sequence: not part of a
+ * longer name ("myhome.example", "home.example.com" are other domains),
+ * subdomains included?  user: name is a local part (before @ or +).
+ */
+
+static int
+mentions(const char *text, const char *name, int user)
+{
+    const char *cp;
+    const char *end;
+    size_t  len;
+
+    for (cp = text; *cp; cp++) {
+	if ((cp > text && domain_char((unsigned char) cp[-1])) || (len = match_name(cp, name)) == 0)
+	    continue;
+	end = cp + len;
+	if (user ? (*end == '@' || *end == '+')
+	    : !domain_char((unsigned char) *end) && *end != '.' && !(end[0] == '\\' && end[1] == '.'))
+	    return (1);
+    }
+    return (0);
+}
+
+/* check_placeholder - warn when a rule's option names the example's placeholders */
+
+static void
+check_placeholder(struct load *ld, const struct rule *r, const char *key,
+		          const char *text, const char *what)
+{
+    const char *found[3];
+    int     n = 0;
+    int     i;
+
+    if (text == NULL)
+	return;
+    if (strcmp(key, "rewrite") == 0 && mentions(text, PLACEHOLDER_USER, 1))
+	found[n++] = PLACEHOLDER_USER;
+    for (i = 0; placeholder_domains[i] && n < 3; i++)
+	if (mentions(text, placeholder_domains[i], 0))
+	    found[n++] = placeholder_domains[i];
+    if (n == 0)
+	return;
+    WARNING_AT(ld, linemap_line(&ld->lm, r->name, key), "rule \"%s\": %s '%s': %s%s%s "
+	       "%s the shipped example's placeholder%s: put your own %s", r->name,
+	       key, text, found[0], n > 1 ? " and " : "", n > 1 ? found[1] : "",
+	       n > 1 ? "are" : "is", n > 1 ? "s" : "", what);
+}
+
+/* check_placeholders - the shipped example's placeholders in rewriting rules */
+
+static void
+check_placeholders(struct load *ld, const struct ruleset *rs)
+{
+    size_t  i;
+
+    for (i = 0; i < rs->nrules; i++) {
+	const struct rule *r = rs->rules[i];
+
+	if (r->keep)
+	    continue;
+	check_placeholder(ld, r, "rewrite", r->rewrite_src, "address here (for OCN, "
+			  "the account's address)");
+#define CHECK(field) \
+	check_placeholder(ld, r, #field, r->field ? pattern_source(r->field) : NULL, \
+			  "domain here")
+	CHECK(sender);
+	CHECK(recipient);
+	CHECK(header_from);
+	CHECK(auth);
+	CHECK(nexthop);
+#undef CHECK
+    }
+}
+
 /* read_settings - global settings into cfg; errors recorded */
 
 static void
@@ -631,6 +743,9 @@ parse(struct load *ld, const char *text, size_t len)
 	if (nrules == 0)
 	    WARNING_AT(ld, 0, "no rules: every message passes unchanged");
 	check_reachable(ld, cf->rules);
+	/* Only on a file without errors: those come first. */
+	if (ld->msgs->errors == 0)
+	    check_placeholders(ld, cf->rules);
     }
     cfg_free(c);
     return (cf);

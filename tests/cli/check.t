@@ -5,7 +5,8 @@
 # exact output of `envfrom-milter -n -c NAME.conf` (stdout and stderr):
 # every error as FILE:LINE: message, in line order, exit 78; warnings do
 # not fail the check.  Plus: a missing file, a world-writable file, names
-# longer than a message buffer.
+# longer than a message buffer, and the READMEs' copy of the warnings for
+# the shipped example.
 
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
@@ -15,7 +16,7 @@ ENVFROM_BIN=${ENVFROM_BIN:-$BUILD/envfrom-milter}
 
 cd "$TOP/tests/cli/configs" || exit 1
 refs=$(ls *.ref)
-plan $(($(echo "$refs" | wc -l) + 5))
+plan $(($(echo "$refs" | wc -l) + 7))
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/efm-cli.XXXXXX")
 trap 'rm -rf "$tmp"; _lib_cleanup' EXIT
 
@@ -56,6 +57,21 @@ if [ $st = 78 ] && grep -q "not a regular file" "$tmp/out"; then
 else
 	not_ok "a directory as config: exit 78" "exit $st: $(cat "$tmp/out")"
 fi
+
+# The placeholder warnings the READMEs show are what -n prints for the shipped
+# example (shipped-example.conf is a link to conf/envfrom-milter.conf).
+sed -n 's/^shipped-example\.conf:\([0-9]*: warning: .*placeholder.*\)/\1/p' \
+	shipped-example.ref >"$tmp/want-placeholders"
+for doc in README.md README.ja.md; do
+	grep 'envfrom-milter\.conf:[0-9]*: warning: .*placeholder' "$TOP/$doc" |
+		sed 's/^[[:space:]]*[^[:space:]]*envfrom-milter\.conf:\([0-9]*: \)/\1/' >"$tmp/doc"
+	if [ -s "$tmp/want-placeholders" ] && diff -u "$tmp/want-placeholders" "$tmp/doc" >"$tmp/diff"; then
+		ok "$doc shows the placeholder warnings -n prints for the shipped example"
+	else
+		not_ok "$doc shows the placeholder warnings -n prints for the shipped example"
+		sed 's/^/# /' "$tmp/diff"
+	fi
+done
 
 # Names longer than any fixed buffer: each message keeps the whole name and
 # its text (a 1,100-byte name once overflowed a 1,024-byte stack buffer).

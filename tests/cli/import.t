@@ -33,9 +33,9 @@ for t in $tables; do
 done
 
 office="-c $tmp/office.pcre.conf"
-# expect DESC SENDER WANT: the first line of -t
+# expect DESC SENDER WANT: the first line -t prints (stdout; warnings go to stderr)
 expect() {
-	got=$("$ENVFROM_BIN" $office -t "$2" 2>&1 | head -n 1)
+	got=$("$ENVFROM_BIN" $office -t "$2" 2>"$tmp/t.err" | head -n 1)
 	if [ "$got" = "$3" ]; then ok "$1"; else not_ok "$1" "got $got, want $3"; fi
 }
 expect "if + case-sensitive entry: sales" "sales@office.example" "<sales@xxx.ocn.ne.jp>"
