@@ -24,7 +24,8 @@
  *	from linemap.c, because libconfuse keeps none per option.
  *
  *	Warnings (world-writable file, no rules, rules that can never be
- *	reached, a milter socket open beyond loopback) do not fail the load.
+ *	reached, a milter socket open beyond loopback, the shipped example's
+ *	placeholders still in a rule that rewrites) do not fail the load.
  *
  *	libconfuse's callbacks carry no user pointer, so the load in progress
  *	is found through a static pointer; loads are serialized by a mutex
