@@ -49,7 +49,7 @@ CORE_OBJS	= $(CORE:%=$(BUILD)/milter/%.o)
 DAEMON_OBJS	= $(DAEMON:%=$(BUILD)/milter/%.o)
 BIN		= $(BUILD)/envfrom-milter
 
-UNIT_TESTS	= addr netaddr pattern prefilter eval eval_nomem config linemap import log
+UNIT_TESTS	= addr netaddr pattern prefilter eval eval_nomem config reload linemap import log
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 TEST_TOOLS	= $(BUILD)/tests/milter-client $(BUILD)/tests/syslog-sink
 

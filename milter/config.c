@@ -30,6 +30,15 @@
  *	libconfuse's callbacks carry no user pointer, so the load in progress
  *	is found through a static pointer; loads are serialized by a mutex
  *	(they happen at start, for -n/-t, and in the reload thread).
+ *
+ *	libconfuse before 3.1 (EL7 has 2.7) keeps its scanner's state from
+ *	one parse to the next: after a parse that failed inside a quoted
+ *	string, the next parse of a correct file could come back with no
+ *	rules, and a reload would have put them in force.  So the scanner is
+ *	reset before every parse (cfg_yylex_destroy(), which 3.1's cfg_free()
+ *	calls itself, and which every version exports though no header
+ *	declares it), and whatever libconfuse returns is checked against
+ *	linemap's own reading of the file: a rule it lost fails the load.
  * DIAGNOSTICS
  *	config_load() returns NULL when msgs holds at least one error.
  */
@@ -60,6 +69,9 @@ struct load {
 };
 
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* libconfuse's (flex's) scanner reset; weak: a build without it only skips the reset. */
+extern int cfg_yylex_destroy(void) __attribute__((weak));
 static struct load *current_load;	/* for libconfuse's error callback */
 
 /* Option names for rule_field values, to find their lines. */
@@ -542,6 +554,40 @@ check_placeholders(struct load *ld, const struct ruleset *rs)
     }
 }
 
+/*
+ * check_nothing_lost - libconfuse returned every rule linemap read, in file
+ * order (titles are unique by now: duplicates were reported); errors counted
+ */
+
+static int
+check_nothing_lost(struct load *ld, cfg_t *c)
+{
+    unsigned n = cfg_size(c, "rule");
+    unsigned k = 0;
+    size_t  i;
+
+    for (i = 0; i < ld->lm.n; i++) {
+	const struct linemap_entry *e = &ld->lm.v[i];
+	cfg_t  *sec;
+
+	if (e->section == NULL || e->key != NULL)
+	    continue;
+	if (k >= n || (sec = cfg_getnsec(c, "rule", k)) == NULL
+	    || strcmp(cfg_title(sec), e->section) != 0) {
+	    ERROR_AT(ld, e->line, "rule \"%s\" was lost by libconfuse's parser; the "
+		     "file is not loaded (please report this, with the file)", e->section);
+	    return (1);
+	}
+	k++;
+    }
+    if (k != n) {
+	ERROR_AT(ld, 0, "libconfuse read %u rules where the file has %u; the file is "
+		 "not loaded (please report this, with the file)", n, k);
+	return (1);
+    }
+    return (0);
+}
+
 /* read_settings - global settings into cfg; errors recorded */
 
 static void
@@ -715,6 +761,8 @@ parse(struct load *ld, const char *text, size_t len)
 	return (cf);
     }
     cfg_set_error_function(c, confuse_error);
+    if (cfg_yylex_destroy)
+	(void) cfg_yylex_destroy();
     if (cfg_parse_buf(c, text) != CFG_SUCCESS) {
 	if (ld->msgs->errors == 0)
 	    ERROR_AT(ld, 0, "syntax error");
@@ -726,9 +774,13 @@ parse(struct load *ld, const char *text, size_t len)
 	cfg_free(c);
 	return (cf);
     }
-    read_settings(ld, c, cf);
     if (linemap_duplicates(&ld->lm, duplicate_rule, ld) < 0)
 	ld->nomem = 1;
+    if (ld->msgs->errors == 0 && !ld->nomem && check_nothing_lost(ld, c) > 0) {
+	cfg_free(c);
+	return (cf);
+    }
+    read_settings(ld, c, cf);
     if ((cf->rules = ruleset_create(cf->match_limit, cf->depth_limit)) == NULL) {
 	ld->nomem = 1;
     } else {
