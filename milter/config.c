@@ -635,6 +635,7 @@ read_settings(struct load *ld, cfg_t *c, struct config *cf)
     if ((lim = cfg_getint(c, "depth_limit")) < 1 || (unsigned long) lim > 0xffffffffUL)
 	ERROR_AT(ld, LINE("depth_limit"), "depth_limit %ld: expected 1..4294967295", lim);
     cf->depth_limit = (unsigned long) lim;
+    cf->pcre_jit = cfg_getbool(c, "pcre_jit") != cfg_false;
     if ((cf->socket = strdup(get_str(ld, c, "socket"))) == NULL
 	|| (cf->user = strdup(get_str(ld, c, "user"))) == NULL
 	|| (cf->socket_group = strdup(get_str(ld, c, "socket_group"))) == NULL
@@ -715,6 +716,7 @@ parse(struct load *ld, const char *text, size_t len)
 	CFG_STR("pid_file", "", CFGF_NONE),
 	CFG_INT("match_limit", 100000, CFGF_NONE),
 	CFG_INT("depth_limit", 5000, CFGF_NONE),
+	CFG_BOOL("pcre_jit", cfg_true, CFGF_NONE),
 	CFG_SEC("rule", rule_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_END()
     };
@@ -784,6 +786,7 @@ parse(struct load *ld, const char *text, size_t len)
     if ((cf->rules = ruleset_create(cf->match_limit, cf->depth_limit)) == NULL) {
 	ld->nomem = 1;
     } else {
+	cf->rules->limits.no_jit = !cf->pcre_jit;
 	nrules = cfg_size(c, "rule");
 	for (i = 0; i < nrules && !ld->nomem; i++) {
 	    cfg_t  *sec = cfg_getnsec(c, "rule", i);

@@ -27,6 +27,7 @@ struct config {
     char   *pid_file;			/* "" = none */
     unsigned long match_limit;
     unsigned long depth_limit;
+    int     pcre_jit;			/* compile patterns with JIT where possible */
     struct ruleset *rules;
 };
 

@@ -33,13 +33,28 @@
  *	limits, so a catastrophic expression returns PATTERN_ERROR quickly
  *	instead of hanging or overflowing a milter thread's stack.  Callers
  *	treat PATTERN_ERROR as "does not hold", also for negated patterns.
+ *
+ *	Without JIT (pcre_jit = false, or JIT refused: SELinux execmem),
+ *	PCRE2 before 10.30 (EL7's 10.23) matches by recursing on the calling
+ *	thread's stack, 432 bytes per level of depth on x86-64, and a thread
+ *	of libmilter has whatever stack the process gives threads (8 MiB,
+ *	or 2 MiB under a smaller ulimit -s).  So there the depth limit of
+ *	each match is also held to what is left of the thread's stack:
+ *	(free stack - PATTERN_STACK_RESERVE) / PATTERN_STACK_PER_LEVEL, with
+ *	a margin of more than two for other compilers' frames.  No
+ *	depth_limit the config accepts can then overflow a stack.  10.30 and
+ *	later keep their backtracking frames on the heap.
  * DIAGNOSTICS
  *	pattern_compile() returns NULL and fills err with "error in regex at
  *	offset N: message", a sentence about (*UTF) or (*UCP), or "out of
  *	memory".
  */
 
+/* pthread_getattr_np(): the stack of the thread a match runs on. */
+#define _GNU_SOURCE
+
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +81,13 @@ struct pattern {
     pcre2_code *code;
     char   *source;			/* as written, including any "!" */
     int     negated;
+    int     jit;			/* JIT-compiled: matching uses the JIT stack */
     unsigned captures;
 };
+
+/* The calling thread's stack: lowest usable address, once known (NULL: unknown). */
+static __thread char *stack_low;
+static __thread int stack_looked;
 
 /* scratch_free - release scratch space (NULL is fine) */
 
@@ -91,9 +111,18 @@ int
 pattern_limits_init(struct pattern_limits *lim, unsigned long match_limit,
 		            unsigned long depth_limit)
 {
+    uint32_t on_stack = 0;
+
     lim->match_limit = match_limit;
     lim->depth_limit = depth_limit;
+    lim->no_jit = 0;
     lim->pool = NULL;
+    /* Obsolete from 10.30 on (always 0 there): frames live on the heap. */
+#ifdef PCRE2_CONFIG_STACKRECURSE
+    if (pcre2_config(PCRE2_CONFIG_STACKRECURSE, &on_stack) < 0)
+	on_stack = 0;
+#endif
+    lim->stack_recursion = on_stack != 0;
     if ((lim->mctx = pcre2_match_context_create(NULL)) == NULL)
 	return (-1);
     if ((lim->pool = calloc(1, sizeof(*lim->pool))) == NULL) {
@@ -225,7 +254,8 @@ pattern_compile(const char *source, int flags, char *err, size_t errlen)
 	return (NULL);
     }
     /* No JIT (platform or SELinux execmem denial) just means slower matching. */
-    (void) pcre2_jit_compile(pat->code, PCRE2_JIT_COMPLETE);
+    pat->jit = !(flags & PATTERN_NO_JIT)
+	&& pcre2_jit_compile(pat->code, PCRE2_JIT_COMPLETE) == 0;
     pcre2_pattern_info(pat->code, PCRE2_INFO_CAPTURECOUNT, &captures);
     pat->captures = pat->negated ? 0 : captures;
     return (pat);
@@ -283,6 +313,60 @@ pattern_group_by_name(const struct pattern *pat, const char *name)
     return (n < 0 ? -1 : n);
 }
 
+/* pattern_stack_depth - the depth a match may reach without JIT in stack_bytes of stack */
+
+unsigned long
+pattern_stack_depth(size_t stack_bytes)
+{
+    if (stack_bytes <= PATTERN_STACK_RESERVE + PATTERN_STACK_PER_LEVEL)
+	return (1);
+    return ((stack_bytes - PATTERN_STACK_RESERVE) / PATTERN_STACK_PER_LEVEL);
+}
+
+/* stack_free - bytes of this thread's stack below here; 0 if unknown */
+
+static size_t
+stack_free(void)
+{
+    pthread_attr_t attr;
+    void   *addr;
+    size_t  size;
+    size_t  guard = 0;
+    char    here;
+
+    if (!stack_looked) {
+	stack_looked = 1;
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+	    if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+		(void) pthread_attr_getguardsize(&attr, &guard);
+		stack_low = (char *) addr + guard;
+	    }
+	    pthread_attr_destroy(&attr);
+	}
+    }
+    if (stack_low == NULL || &here <= stack_low)
+	return (0);
+    return ((size_t) (&here - stack_low));
+}
+
+/* depth_for_stack - set this match's depth limit to what the stack can take */
+
+static void
+depth_for_stack(const struct pattern_limits *lim)
+{
+    size_t  free_bytes = stack_free();
+    /* Stack unknown: assume the smallest a libmilter thread gets here (1 MiB). */
+    unsigned long cap = pattern_stack_depth(free_bytes ? free_bytes : 1024 * 1024);
+
+    if (cap > lim->depth_limit)
+	cap = lim->depth_limit;
+#if PCRE2_MAJOR > 10 || (PCRE2_MAJOR == 10 && PCRE2_MINOR >= 30)
+    pcre2_set_depth_limit(lim->mctx, (uint32_t) cap);
+#else
+    pcre2_set_recursion_limit(lim->mctx, (uint32_t) cap);
+#endif
+}
+
 /* pattern_test - does the condition hold for subject? */
 
 enum pattern_result
@@ -292,6 +376,9 @@ pattern_test(const struct pattern *pat, const struct pattern_limits *lim,
 {
     int     rc;
 
+    /* lim is the evaluation's own copy (scratch): its context is ours to set. */
+    if (!pat->jit && lim && lim->stack_recursion)
+	depth_for_stack(lim);
     rc = pcre2_match(pat->code, (PCRE2_SPTR) subject, len, 0, 0, md,
 		     lim ? lim->mctx : NULL);
     if (rc >= 0)

@@ -19,6 +19,8 @@ struct pattern_limits {
     pcre2_match_context *mctx;
     unsigned long match_limit;
     unsigned long depth_limit;
+    int     no_jit;			/* compile without JIT (pcre_jit = false) */
+    int     stack_recursion;		/* PCRE2 < 10.30: the interpreter recurses on the C stack */
     struct pattern_pool *pool;		/* reusable scratch space, NULL in copies */
 };
 
@@ -39,6 +41,11 @@ enum pattern_result {
 };
 
 #define PATTERN_CASELESS	(1 << 0)
+#define PATTERN_NO_JIT		(1 << 1)
+
+/* Stack per level of depth_limit without JIT on PCRE2 10.23 (432 measured, x86-64). */
+#define PATTERN_STACK_PER_LEVEL	1024
+#define PATTERN_STACK_RESERVE	(64 * 1024)	/* for the callback around the match */
 
 int	pattern_limits_init(struct pattern_limits *, unsigned long match_limit,
 			            unsigned long depth_limit);
@@ -57,5 +64,6 @@ enum pattern_result pattern_test(const struct pattern *, const struct pattern_li
 				         pcre2_match_data *md, const char *subject,
 				         size_t len, int *pcre_err);
 const char *pattern_strerror(int pcre_err, char *buf, size_t len);
+unsigned long pattern_stack_depth(size_t stack_bytes);
 
 #endif

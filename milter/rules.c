@@ -321,7 +321,8 @@ ruleset_add(struct ruleset *rs, const struct rule_spec *spec,
 {
     struct rule *r;
     struct rule **rules;
-    int     flags = spec->case_sensitive ? 0 : PATTERN_CASELESS;
+    int     flags = (spec->case_sensitive ? 0 : PATTERN_CASELESS)
+	| (rs->limits.no_jit ? PATTERN_NO_JIT : 0);
     int     errors = 0;
     int     n;
     int     refs;
