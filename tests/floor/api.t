@@ -14,7 +14,7 @@
 #   has, and 10.23 lacks, is poisoned (none slips through, as
 #   PCRE2_ERROR_DEPTHLIMIT once did); the same for libconfuse's CFGF_*
 #   flags and cfg_* functions;
-# - c99.t's list of what the floor libraries export is what they export;
+# - c99.t's lists of what the floor libraries export are right;
 # - the version guards see 10.23 and 2.7 in the real headers.
 #
 # Runs under `make floor-test` (ENVFROM_FLOOR names the built stack).
@@ -106,6 +106,14 @@ comm -3 "$WORK/c99.pcre2" "$WORK/pcre2.floor.fn" >"$WORK/bad"
 [ -s "$WORK/c99.pcre2" ] && [ ! -s "$WORK/bad" ]
 ok $? "c99.t's list of PCRE2 10.23 functions ($(wc -l <"$WORK/c99.pcre2")) is exactly what the real library exports"
 diag <"$WORK/bad"
+
+sed -n '/^for f in init parse parse_fp/,/^done/p' tests/packaging/c99.t |
+    tr ' \\\t;' '\n\n\n\n' | grep -E '^[a-z_0-9]+$' | grep -v -e '^for$' -e '^in$' -e '^f$' -e '^do$' \
+    -e '^done$' -e '^echo$' | sed 's/^/cfg_/' | sort -u >"$WORK/c99.confuse"
+comm -23 "$WORK/c99.confuse" "$WORK/confuse.floor.fn" >"$WORK/bad"
+[ -s "$WORK/c99.confuse" ] && [ ! -s "$WORK/bad" ]
+ok $? "c99.t's list of libconfuse 2.7 functions ($(wc -l <"$WORK/c99.confuse")) are all exported by the real library"
+sed 's/^/not in 2.7: /' "$WORK/bad" | diag
 
 # --- the real headers' versions ----------------------------------------------
 

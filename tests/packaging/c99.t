@@ -147,7 +147,7 @@ for f in init parse parse_fp parse_buf free free_value set_error_function error 
 	 setnbool setnstr setlist addlist opt_setnint opt_setnfloat opt_setnbool \
 	 opt_setnstr print print_indent opt_print opt_print_indent \
 	 opt_nprint_var set_validate_func set_print_func opt_set_print_func \
-	 include tilde_expand parse_boolean; do
+	 include tilde_expand parse_boolean yylex_destroy; do
     echo "cfg_$f"
 done >>"$WORK/floor"
 printf '%s\n' confuse_version confuse_copyright confuse_author >>"$WORK/floor"
