@@ -787,8 +787,12 @@ main(int argc, char **argv)
 	fprintf(stderr, "envfrom-milter: unexpected argument \"%s\"\n", argv[optind]);
 	usage(EX_USAGE);
     }
-    if (check + version + (sender != NULL) + (import_path != NULL) + postfix_check > 1) {
-	fprintf(stderr, "envfrom-milter: -n, -t, -I, -P and -V exclude each other\n");
+    if (check + version + (sender != NULL) + (import_path != NULL) > 1) {
+	fprintf(stderr, "envfrom-milter: -n, -t, -I and -V exclude each other\n");
+	return (EX_USAGE);
+    }
+    if (postfix_check && check + version + (sender != NULL) + (import_path != NULL)) {
+	fprintf(stderr, "envfrom-milter: -P excludes -n, -t, -I and -V\n");
 	return (EX_USAGE);
     }
     if (!postfix_check && (postfix_dir || stunnel_conf)) {
