@@ -687,6 +687,19 @@ check_wrappermode(struct pfc *c)
     }
 }
 
+/* secure_fix - what "secure" needs besides the level: the name, the CAs */
+
+static void
+secure_fix(const struct pfc *c, char *fix, size_t len, int l)
+{
+    if (l > 0 && (size_t) l < len && pfc_M(c, "smtp_tls_secure_cert_match") == 0)
+	l += snprintf(fix + l, len - l,
+		      "\nadd to main.cf: smtp_tls_secure_cert_match = smtp.ocn.ne.jp");
+    if (l > 0 && (size_t) l < len && *pfc_Pv(c, "smtp_tls_CAfile") == 0)
+	(void) snprintf(fix + l, len - l, "\nadd to main.cf: smtp_tls_CAfile = "
+			"/etc/pki/tls/certs/ca-bundle.crt (Debian: /etc/ssl/certs/ca-certificates.crt)");
+}
+
 /* check_tls - the password never travels in clear or to an impostor */
 
 static void
@@ -699,7 +712,7 @@ check_tls(struct pfc *c)
     int     l;
 
     level = tls_level(c, &file, &line);
-    if (c->loopback) {
+    if (c->stunnel) {
 	if (strcasecmp(level, "none") != 0 && strcasecmp(level, "may") != 0) {
 	    pfc_fix_set(c, fix, sizeof(fix), file, "smtp_tls_security_level", "none");
 	    pfc_add(c, PFC_ERROR, file, line, fix,
@@ -711,9 +724,7 @@ check_tls(struct pfc *c)
     }
     if (strcasecmp(level, "encrypt") == 0) {
 	l = snprintf(fix, sizeof(fix), "change it to: smtp_tls_security_level = secure");
-	if (pfc_M(c, "smtp_tls_secure_cert_match") == 0 && l > 0)
-	    (void) snprintf(fix + l, sizeof(fix) - l,
-			    "\nadd to main.cf: smtp_tls_secure_cert_match = smtp.ocn.ne.jp");
+	secure_fix(c, fix, sizeof(fix), l);
 	pfc_add(c, PFC_WARNING, file, line, fix,
 	    "smtp_tls_security_level = encrypt does not check the certificate: "
 	    "an attacker on the path can pose as OCN and collect the password "
@@ -723,13 +734,13 @@ check_tls(struct pfc *c)
     } else if (strcasecmp(level, "fingerprint") != 0) {
 	l = snprintf(fix, sizeof(fix), "%s smtp_tls_security_level = secure",
 		     line ? "change it to:" : "add to main.cf:");
-	if (pfc_M(c, "smtp_tls_secure_cert_match") == 0 && l > 0)
-	    (void) snprintf(fix + l, sizeof(fix) - l,
-			    "\nadd to main.cf: smtp_tls_secure_cert_match = smtp.ocn.ne.jp");
+	secure_fix(c, fix, sizeof(fix), l);
 	pfc_add(c, PFC_ERROR, file, line, fix,
 	    "smtp_tls_security_level = %s while logging in to OCN: without "
 	    "STARTTLS (refused, or stripped by an attacker) the password (AUTH "
-	    "PLAIN) and the mail go in clear text", level);
+	    "PLAIN) and the mail go in clear text%s", level, c->loopback
+	    ? " (if the relayhost on loopback is a stunnel to OCN, name its config "
+	    "with -S FILE)" : "");
     }
     check_tls_ca(c, strcasecmp(level, "secure") == 0 || strcasecmp(level, "verify") == 0);
     if (*pfc_Pv(c, "smtp_tls_policy_maps"))
@@ -796,27 +807,74 @@ stunnel_accepts(const struct pfc *c, const char *accept)
 	    || (pf_host_is_loopback(host) && pf_host_is_loopback(c->relay.host)));
 }
 
-/* check_stunnel - relayhost on loopback: stunnel runs, verifies OCN, speaks
- * what OCN takes */
+/* find_tunnel - relayhost on loopback: is it the stunnel route?  Yes when
+ * the stunnel config (-S, else /etc/stunnel/ocn.conf) has a service that
+ * accepts there; a config that exists but has none is an error */
 
 static void
-check_stunnel(struct pfc *c)
+find_tunnel(struct pfc *c)
 {
     const char *path = c->in->stunnel_conf ? c->in->stunnel_conf : "/etc/stunnel/ocn.conf";
-    struct pf_sock s;
-    struct stat st;
     char   *text = NULL;
     const char *p;
     const char *end;
     char    val[PATH_MAX];
-    char    fix[FIX_MAX];
-    int     sections[64];
-    int     nsec = 0;
     int     lineno = 0;
-    int     from = 0;
-    int     to = 0;
+    int     first = 0;
+    int     section = 0;
     int     line;
-    int     i;
+
+    if (!c->loopback)
+	return;
+    if (c->in->ops.read_file)
+	text = c->in->ops.read_file(c->in->ops.ctx, path);
+    if (text == NULL) {
+	if (c->in->stunnel_conf)
+	    pfc_add(c, PFC_WARNING, path, 0, NULL, "cannot read this stunnel config "
+		    "(-S): the stunnel route to relayhost %s is not checked", c->relay_text);
+	return;
+    }
+    /* The sections; the one whose accept takes the relayhost's port. */
+    for (p = text; *p; p = *end ? end + 1 : end) {
+	end = p + strcspn(p, "\n");
+	lineno++;
+	if (p[strspn(p, " \t")] != '[')
+	    continue;
+	if (first == 0)
+	    first = lineno;
+	if (section && c->st_from == 0
+	    && stunnel_value(text, section + 1, lineno, "accept", val, sizeof(val), &line)
+	    && stunnel_accepts(c, val)) {
+	    c->st_from = section;
+	    c->st_to = lineno;
+	}
+	section = lineno;
+    }
+    if (section && c->st_from == 0
+	&& stunnel_value(text, section + 1, 0, "accept", val, sizeof(val), &line)
+	&& stunnel_accepts(c, val)) {
+	c->st_from = section;
+	c->st_to = 0;
+    }
+    if (c->st_from == 0) {
+	pfc_add(c, PFC_ERROR, path, 0, NULL, "no service here accepts on %s:%s, where "
+		"relayhost = %s sends the mail", c->relay.host,
+		*c->relay.port ? c->relay.port : "25", c->relay_text);
+	free(text);
+	return;
+    }
+    c->stunnel = 1;
+    c->st_text = text;
+    c->st_path = path;
+    c->st_global_end = first;
+}
+
+/* check_loopback_relay - something must listen on a relayhost on loopback */
+
+static void
+check_loopback_relay(struct pfc *c)
+{
+    struct pf_sock s;
 
     memset(&s, 0, sizeof(s));
     s.kind = PF_SOCK_INET;
@@ -824,42 +882,31 @@ check_stunnel(struct pfc *c)
     snprintf(s.port, sizeof(s.port), "%s", *c->relay.port ? c->relay.port : "25");
     if (c->in->ops.listening && c->in->ops.listening(c->in->ops.ctx, &s) == 0)
 	pfc_add(c, PFC_ERROR, c->maincf, pfc_M(c, "relayhost"),
-	    "start it: systemctl enable --now stunnel-ocn",
-	    "relayhost = %s, but nothing listens there: the stunnel route to OCN's "
-	    "port 465 is not running, and mail waits", c->relay_text);
-    if (c->in->ops.read_file)
-	text = c->in->ops.read_file(c->in->ops.ctx, path);
-    if (text == NULL) {
-	pfc_add(c, PFC_WARNING, path, 0, "name the stunnel config with -S FILE",
-	    "cannot read the stunnel config for relayhost %s: not checked", c->relay_text);
-	return;
-    }
-    for (p = text; *p; p = *end ? end + 1 : end) {
-	end = p + strcspn(p, "\n");
-	lineno++;
-	if (p[strspn(p, " \t")] == '[' && nsec < (int) (sizeof(sections) / sizeof(sections[0])))
-	    sections[nsec++] = lineno;
-    }
-    for (i = 0; i < nsec; i++) {
-	int     next = i + 1 < nsec ? sections[i + 1] : 0;
+		c->stunnel ? "start it: systemctl enable --now stunnel-ocn" : NULL,
+		"relayhost = %s, but nothing listens there%s, and mail waits",
+		c->relay_text, c->stunnel ? ": the stunnel route to OCN's port 465 "
+		"is not running" : "");
+}
 
-	if (stunnel_value(text, sections[i] + 1, next, "accept", val, sizeof(val), &line)
-	    && stunnel_accepts(c, val)) {
-	    from = sections[i];
-	    to = next;
-	    break;
-	}
-    }
-    if (from == 0) {
-	pfc_add(c, PFC_ERROR, path, 0, NULL, "no service here accepts on %s:%s, where "
-	    "relayhost = %s sends the mail", c->relay.host,
-	    *c->relay.port ? c->relay.port : "25", c->relay_text);
-	free(text);
-	return;
-    }
+/* check_stunnel - the stunnel route verifies OCN and speaks what OCN takes */
+
+static void
+check_stunnel(struct pfc *c)
+{
+    const char *path = c->st_path;
+    const char *text = c->st_text;
+    const char *p;
+    struct stat st;
+    char    val[PATH_MAX];
+    char    fix[FIX_MAX];
+    int     from = c->st_from;
+    int     to = c->st_to;
+    int     line;
+
 #define ST_VALUE(key) \
 	(stunnel_value(text, from + 1, to, (key), val, sizeof(val), &line) \
-	 || (nsec > 0 && stunnel_value(text, 1, sections[0], (key), val, sizeof(val), &line)))
+	 || (c->st_global_end > 1 \
+	     && stunnel_value(text, 1, c->st_global_end, (key), val, sizeof(val), &line)))
     if (!ST_VALUE("client") || !pf_bool(val))
 	pfc_add(c, PFC_ERROR, path, from, "add to that service: client = yes",
 	    "the service for relayhost %s is not a client (client = yes): it would "
@@ -895,7 +942,6 @@ check_stunnel(struct pfc *c)
 	    "any certificate a public CA signed passes");
     }
 #undef ST_VALUE
-    free(text);
 }
 
 /* --- all of it ----------------------------------------------------------- */
@@ -940,13 +986,17 @@ pfcheck(const struct pfc_input *in, struct pfc_report *rep)
 	    && pfc_relay_login(&c, &value, &table, &key) > 0)
 	    pfc_check_account(&c, table, key, value);
 	free(value);
-	check_tls(&c);
+	find_tunnel(&c);
 	if (c.loopback)
+	    check_loopback_relay(&c);
+	check_tls(&c);
+	if (c.stunnel)
 	    check_stunnel(&c);
     }
     pfc_check_rules(&c);
 
     pf_split_free(c.maps, c.nmaps);
+    free(c.st_text);
     if (c.have_lm)
 	linemap_free(&c.lm);
     return (rep->nomem ? -1 : (int) rep->errors);

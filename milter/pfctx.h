@@ -38,7 +38,13 @@ struct pfc {
     struct pf_relay relay;
     char    relay_text[300];		/* the first relayhost, as written */
     int     have_relay;
-    int     loopback;			/* the stunnel route */
+    int     loopback;			/* relayhost on loopback */
+    int     stunnel;			/* ... and a stunnel config accepts there */
+    char   *st_text;			/* that stunnel config */
+    const char *st_path;
+    int     st_from;			/* its service's section line */
+    int     st_to;			/* the next section's line, 0: the end */
+    int     st_global_end;		/* first section line: the global part ends */
     char  **maps;			/* smtp_sasl_password_maps */
     size_t  nmaps;
     int     sender_auth;		/* smtp_sender_dependent_authentication */

@@ -497,9 +497,17 @@ main(void)
     expect("stunnel as 4.56 would start it", &w, 2, 2, "/etc/stunnel/ocn.conf:1: error: stunnel "
 	   "does not check OCN's certificate", "no sslVersion");
     CASE(TUNNEL, w.tunnel_up = 1, w.stunnel = "[other]\naccept = 127.0.0.1:2525\n");
-    expect("no stunnel service for the port", &w, 1, 0, "no service here accepts on 127.0.0.1:11125", NULL);
+    expect("no stunnel service for the port: not the stunnel route, clear text", &w, 2, 0,
+	   "no service here accepts on 127.0.0.1:11125", "go in clear text");
     CASE(TUNNEL, w.tunnel_up = 1);
-    expect("stunnel config unreadable", &w, 0, 1, "-S FILE", NULL);
+    expect("no stunnel config: a loopback relay in clear text", &w, 1, 0,
+	   "name its config with -S FILE", NULL);
+    CASE(w.set[0] = "relayhost = [127.0.0.1]:11125", w.tunnel_up = 1,
+	 w.table[0] = "hash:/etc/postfix/sasl_passwd [127.0.0.1]:11125 taro@abc.ocn.ne.jp:s");
+    expect("a loopback relay with STARTTLS, no stunnel: checked as any relay", &w, 0, 0, NULL, NULL);
+    w.tunnel_up = 0;
+    expect("a loopback relay with nothing listening", &w, 1, 0, "nothing listens there, and mail waits",
+	   NULL);
 
     /* The rules. */
     CASE(w.conf = "rule \"ocn\" { transport = '^smtp$'  rewrite = 'taro@abc.ocn.ne.jp' }\n");
