@@ -14,14 +14,17 @@
 # commands are run (envfrom-milter, build/envfrom-milter); the program is
 # $ENVFROM_BIN.  WORDs:
 #     PATH=FILE       the command's PATH is FILE of the tree (a copy)
+#     PATH=@examples  ... is the unmarked code blocks before the sample in
+#                     the same section (a man page's EXAMPLES), joined
 #     filled-in       /etc/envfrom-milter.conf is the shipped config with
 #                     its placeholders filled in (another address and
 #                     domain, mapped back in the output): what an admin
-#                     sees after editing it
+#                     sees after editing it; PATH= files are filled in too
 #     double-quotes   ... with the OCN rule's recipient in double quotes
 #     any-version     version numbers and dates compare as N
 # Without a PATH= word /etc/envfrom-milter.conf is conf/envfrom-milter.conf
-# as shipped.  A block marked "sample: check.t CASE" or "sample: family.t
+# as shipped; a command without -c gets -c /etc/envfrom-milter.conf, the
+# program's default, so that it reads that copy.  A block marked "sample: check.t CASE" or "sample: family.t
 # NAME" belongs to those e2e tests (they need a real Postfix) and is
 # skipped here.
 #
@@ -45,7 +48,9 @@ FILL_DOMAIN=example.jp
 docs=$(ls README.md README.ja.md docs/*.md man/*.[58] 2>/dev/null)
 
 # extract DOC - the samples of a document, one record per line:
-#   S LINE WORDS | C COMMAND | O OUTPUT-LINE | E | U LINE (unmarked block)
+#   S LINE WORDS | C COMMAND | O OUTPUT-LINE | E      a sample
+#   B LINE-OF-AN-UNMARKED-BLOCK | G (its end) | H (a new section)
+#   U LINE                                          an unmarked block with a command
 extract() {
     awk -v man="$(case $1 in *.[58]) echo 1 ;; esac)" '
 	function unroff(s) {
@@ -59,26 +64,30 @@ extract() {
 	    sub(/ *-->$/, "", words); pending = NR; next }
 	man && /^\.\\" sample(:.*)?$/ { words = $0; sub(/^\.\\" sample:? */, "", words)
 	    pending = NR; next }
+	!man && /^#/ && !inb { print "H"; next }
+	man && /^\.SH/ { print "H"; next }
 	!man && /^```/ {
 	    if (!inb) { inb = 1; marked = (pending == NR - 1); start = NR; cmds = 0
 		if (marked) printf "S %d %s\n", NR, words; pending = 0; next }
-	    inb = 0; if (marked) print "E"; else if (cmds) printf "U %d\n", start; next
+	    inb = 0; if (marked) print "E"; else { print "G"; if (cmds) printf "U %d\n", start }
+	    next
 	}
 	man && /^\.nf/ { inb = 1; marked = (pending && NR - pending <= 3); start = NR; cmds = 0
 	    if (marked) printf "S %d %s\n", NR, words; pending = 0; next }
-	man && /^\.fi/ && inb { inb = 0; if (marked) print "E"; else if (cmds) printf "U %d\n", start; next }
+	man && /^\.fi/ && inb { inb = 0; if (marked) print "E"; else { print "G"; if (cmds) printf "U %d\n", start }
+	    next }
 	inb {
 	    if (man) line = unroff(line)
 	    if (is_cmd(line)) { cmds++; if (marked) print "C " substr(line, 3); next }
-	    if (marked) print "O " line
+	    if (marked) print "O " line; else print "B " line
 	}
     ' "$1"
 }
 
-# filled_conf - the shipped config with its placeholders filled in
-filled_conf() {
-    sed -e 's/zzzzz@xxx\.ocn\.ne\.jp/taro@abc.ocn.ne.jp/g' \
-	-e 's/home\\\.example/example\\.jp/g' conf/envfrom-milter.conf
+# fill FILE - a config with the shipped placeholders filled in, in place
+fill() {
+    sed -i -e 's/zzzzz@xxx\.ocn\.ne\.jp/taro@abc.ocn.ne.jp/g' \
+	-e 's/home\\\.example/example\\.jp/g' "$1"
 }
 
 # unfill FILE - the filled-in values back to the placeholders
@@ -101,9 +110,13 @@ run_sample() {
 	any-version) anyver=1 ;;
 	*=*)
 	    path=${w%%=*} file=${w#*=}
-	    [ -f "$file" ] || { why="$file (for $path) is not in the tree"; return 1; }
 	    i=${#from[@]}
-	    cp "$file" "$tmp/box/f$i"
+	    if [ "$file" = @examples ]; then
+		printf '%s' "$examples" >"$tmp/box/f$i"
+	    else
+		[ -f "$file" ] || { why="$file (for $path) is not in the tree"; return 1; }
+		cp "$file" "$tmp/box/f$i"
+	    fi
 	    [ "$path" = /etc/envfrom-milter.conf ] && conf=set
 	    from+=("$path")
 	    to+=("$tmp/box/f$i")
@@ -111,12 +124,14 @@ run_sample() {
 	*) why="unknown sample word '$w'"; return 1 ;;
 	esac
     done
+    if [ $filled = 1 ]; then
+	for i in "${!to[@]}"; do
+	    fill "${to[$i]}"
+	done
+    fi
     if [ -z "$conf" ]; then
-	if [ $filled = 1 ]; then
-	    filled_conf >"$tmp/box/envfrom-milter.conf"
-	else
-	    cp conf/envfrom-milter.conf "$tmp/box/envfrom-milter.conf"
-	fi
+	cp conf/envfrom-milter.conf "$tmp/box/envfrom-milter.conf"
+	[ $filled = 1 ] && fill "$tmp/box/envfrom-milter.conf"
 	if [ $dq = 1 ]; then
 	    sed -i "0,/^    recipient = '/ s/^    recipient = '\\(.*\\)'\$/    recipient = \"\\1\"/" \
 		"$tmp/box/envfrom-milter.conf"
@@ -131,7 +146,13 @@ run_sample() {
 	*[\;\|\&\`\<\>]* | *'$('*) why="refusing to run '$cmd'"; return 1 ;;
 	esac
 	cmd=${cmd#build/}
-	cmd="\"\$ENVFROM_BIN\"${cmd#envfrom-milter}"
+	cmd=${cmd#envfrom-milter}
+	# Without -c the program reads /etc/envfrom-milter.conf: the sandbox's.
+	case "$cmd " in
+	*" -c "*) ;;
+	*) cmd=" -c /etc/envfrom-milter.conf$cmd" ;;
+	esac
+	cmd="\"\$ENVFROM_BIN\"$cmd"
 	for i in "${!from[@]}"; do
 	    cmd=${cmd//${from[$i]}/${to[$i]}}
 	done
@@ -162,7 +183,7 @@ run_sample() {
 total=0
 for doc in $docs; do
     extract "$doc" >"$tmp/records"
-    [ -s "$tmp/records" ] || continue
+    grep -q "^[SU] " "$tmp/records" || continue
     total=$((total + 1))
 done
 plan $((total + 1))
@@ -170,14 +191,19 @@ plan $((total + 1))
 nsamples=0
 for doc in $docs; do
     extract "$doc" >"$tmp/records"
-    [ -s "$tmp/records" ] || continue
+    grep -q "^[SU] " "$tmp/records" || continue
     fails=""
     n=0
     cmds=()
     want=""
     skipping=0
+    examples=""
     while IFS= read -r rec; do
 	case $rec in
+	H) examples="" ;;
+	"B "*) examples="$examples${rec#B }
+" ;;
+	G) ;;
 	"U "*)
 	    fails="$fails
 $doc:${rec#U }: a code block with an envfrom-milter command and no sample marker" ;;
