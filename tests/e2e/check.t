@@ -32,32 +32,32 @@
 #  6 a listener that drops the milter (-o smtpd_milters=): a warning
 #  7 milter_default_action = accept       8 envfrom-milter not running
 #  9 the seed article's sender_canonical_maps recipe left in main.cf
-# 10 smtp_sasl_auth_enable removed        11 sasl_passwd not postmap'ed
-# 12 sasl_passwd.db older than sasl_passwd
-# 13 sasl_passwd readable by every user   14 no key for the relayhost
-# 15 the rewrite address is not the SASL login (OCN's 553)
-# 16 smtp_tls_security_level = may
-# 17 port 465 without smtp_tls_wrappermode (3.x) / on 2.10, which cannot
-# 18 the shipped 465-postfix3 block: fine on 3.x, an error on 2.10
-# 19 the stunnel route (block 465-stunnel, stunnel-ocn.conf), a listener up
-# 20 the stunnel route with nothing listening
-# 21 no Cyrus PLAIN/LOGIN plug-in (import_environment SASL_PATH=empty dir)
-# 22 the shipped placeholders still in force (envfrom-milter.conf and
+# 10 smtp_sasl_auth_enable removed        11 the password map missing
+# 12 sasl_passwd not postmap'ed           13 sasl_passwd.db older than it
+# 14 sasl_passwd readable by every user   15 no key for the relayhost
+# 16 the rewrite address is not the SASL login (OCN's 553)
+# 17 smtp_tls_security_level = may
+# 18 port 465 without smtp_tls_wrappermode (3.x) / on 2.10, which cannot
+# 19 the shipped 465-postfix3 block: fine on 3.x, an error on 2.10
+# 20 the stunnel route (block 465-stunnel, stunnel-ocn.conf), a listener up
+# 21 the stunnel route with nothing listening
+# 22 no Cyrus PLAIN/LOGIN plug-in (import_environment SASL_PATH=empty dir)
+# 23 the shipped placeholders still in force (envfrom-milter.conf and
 #    sasl_passwd.example as shipped)
-# 23 smtp_sasl_security_options removed (the default noplaintext)
-# 24 mynetworks not set: 2.10 trusts the subnet (a warning), 3.x not
-# 25 smtp_tls_CApath naming a file (the seed article's mistake)
-# 26 mydestination with a domain the rule does not know: local mail rewritten
-# 27 a rule that leaves cron mail unrewritten (transport condition)
-# 28 the seed article's old relayhost, port 25
-# 29 the seed article's main.cf as it was (canonical maps, TLS may, the
+# 24 smtp_sasl_security_options removed (the default noplaintext)
+# 25 mynetworks not set: 2.10 trusts the subnet (a warning), 3.x not
+# 26 smtp_tls_CApath naming a file (the seed article's mistake)
+# 27 mydestination with a domain the rule does not know: local mail rewritten
+# 28 a rule that leaves cron mail unrewritten (transport condition)
+# 29 the seed article's old relayhost, port 25
+# 30 the seed article's main.cf as it was (canonical maps, TLS may, the
 #    CApath mistake), envfrom-milter running but not attached yet
-# 30 the README samples of -P output are excerpts of these golden files
-# 31 teardown leaves no process and no open port.
+# 31 the README samples of -P output are excerpts of these golden files
+# 32 teardown leaves no process and no open port.
 
 . "$(dirname "$0")/lib.sh"
 e2e_init 7
-NCASES=31
+NCASES=32
 echo "1..$NCASES"
 
 GOLDEN=$TOP/tests/e2e/check
@@ -235,6 +235,9 @@ check seed-recipe "the seed article's sender_canonical_maps recipe still in forc
 no_sasl() { main_del smtp_sasl_auth_enable; }
 check no-sasl "relayhost without SASL enabled" no_sasl
 
+no_map() { rm -f "$HOME_DIR/sasl_passwd" "$HOME_DIR/sasl_passwd.db"; }
+check no-map "the password map missing" no_map
+
 not_postmapped() { rm -f "$HOME_DIR/sasl_passwd.db"; }
 check not-postmapped "sasl_passwd not postmap'ed" not_postmapped
 
@@ -353,11 +356,10 @@ smtp_sasl_tls_security_options = noanonymous
 smtp_tls_loglevel = 1
 EOF
     pf_settle "$HOME_DIR"
-    :
 }
 check seed-article "the seed article's main.cf, envfrom-milter not attached yet" seed_article
 
-# 30 ----------------------------------------------------------------------
+# 31 ----------------------------------------------------------------------
 # A README sample of -P output: a fenced block after "<!-- sample: check.t
 # CASE -->"; its lines after the command must appear, in order, in one of
 # CASE's golden files.
