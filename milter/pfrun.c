@@ -45,6 +45,7 @@
 #include <netdb.h>
 
 #include "config.h"
+#include "log.h"
 #include "pfcheck.h"
 #include "pfconf.h"
 #include "pfrun.h"
@@ -505,6 +506,8 @@ pfcheck_run(const char *conf_path, const char *postfix_dir, const char *stunnel_
     cf = config_load(conf_path, &msgs);
     if (cf == NULL)
 	config_msgs_print(&msgs, stdout);
+    /* Evaluating the rules logs only what deserves it (a pattern limit). */
+    log_set_level(LOG_LVL_WARNING);
     conf_text = read_text(conf_path);
 
     memset(&in, 0, sizeof(in));
