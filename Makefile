@@ -3,7 +3,9 @@
 #   make            build build/envfrom-milter (warning-free, -std=gnu99)
 #   make run        build and run in the foreground with conf/envfrom-milter.conf
 #   make test       build and run every test suite; ends with "N passed, N failed"
-#   make install    install (DESTDIR, PREFIX, SBINDIR, SYSCONFDIR, MANDIR honoured)
+#   make install    install (DESTDIR, PREFIX, SBINDIR, SYSCONFDIR, MANDIR, DOCDIR,
+#                   DATADIR honoured; the Postfix snippets go to
+#                   DATADIR/envfrom-milter/postfix)
 #   make clean
 #
 # `make run` and `make test` first check for the packages they need
@@ -17,6 +19,9 @@ SBINDIR		?= $(PREFIX)/sbin
 SYSCONFDIR	?= /etc
 MANDIR		?= $(PREFIX)/share/man
 DOCDIR		?= $(PREFIX)/share/doc/envfrom-milter
+# The Postfix snippets live here, not with the documentation: systems that
+# install without documentation (yum's tsflags=nodocs) need them too.
+DATADIR		?= $(PREFIX)/share
 DESTDIR		?=
 
 BUILD		?= build
@@ -43,13 +48,15 @@ ALL_LDFLAGS	= $(HARDEN_LDFLAGS) $(LDFLAGS) -pthread
 LIBS		= $(MILTER_LIBS) $(PCRE2_LIBS) $(CONFUSE_LIBS) -ldl
 
 # The deciding code: no libmilter, unit-tested and fuzzed on its own.
-CORE		= log addr netaddr pattern prefilter rules eval linemap config import
-DAEMON		= $(CORE) current callbacks admit signals main
+CORE		= log addr netaddr pattern prefilter rules eval linemap config import \
+		  pfconf pfcheck pflogin
+DAEMON		= $(CORE) current callbacks admit signals pfrun main
 CORE_OBJS	= $(CORE:%=$(BUILD)/milter/%.o)
 DAEMON_OBJS	= $(DAEMON:%=$(BUILD)/milter/%.o)
 BIN		= $(BUILD)/envfrom-milter
 
-UNIT_TESTS	= addr netaddr pattern prefilter eval eval_nomem config reload linemap import log
+UNIT_TESTS	= addr netaddr pattern prefilter eval eval_nomem config reload linemap import log \
+		  pfconf pfcheck
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 TEST_TOOLS	= $(BUILD)/tests/milter-client $(BUILD)/tests/syslog-sink
 
@@ -107,13 +114,14 @@ test: deps-test
 	BUILD=$(BUILD) sh tests/run.sh
 
 install: $(BIN)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(DOCDIR)/postfix
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(DATADIR)/envfrom-milter/postfix
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/envfrom-milter
 	[ -e $(DESTDIR)$(SYSCONFDIR)/envfrom-milter.conf ] || \
 	    install -m 0644 conf/envfrom-milter.conf $(DESTDIR)$(SYSCONFDIR)/envfrom-milter.conf
 	install -d $(DESTDIR)$(DOCDIR)/docs
 	install -m 0644 README.md README.ja.md LICENSE $(DESTDIR)$(DOCDIR)/
-	install -m 0644 conf/postfix/* $(DESTDIR)$(DOCDIR)/postfix/
+	install -m 0644 conf/postfix/* $(DESTDIR)$(DATADIR)/envfrom-milter/postfix/
 	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/envfrom-milter.8 $(DESTDIR)$(MANDIR)/man8/

@@ -7,6 +7,7 @@
  *	envfrom-milter -t SENDER [-r RCPT[,TRANSPORT[,NEXTHOP]]]... [-a LOGIN]
  *		[-i CLIENT_IP] [-l LISTENER] [-L] [-H FROM] [-v] [-c FILE]
  *	envfrom-milter -I TABLE
+ *	envfrom-milter -P [-C POSTFIX_DIR] [-S STUNNEL_CONF] [-c FILE]
  *	envfrom-milter -V | -h
  * DESCRIPTION
  *	Command line, start-up order and signals.  Start-up runs in the order
@@ -74,6 +75,7 @@
 #include "eval.h"
 #include "import.h"
 #include "log.h"
+#include "pfrun.h"
 #include "signals.h"
 
 #ifndef VERSION
@@ -97,6 +99,7 @@ usage(int status)
 	    "       envfrom-milter -t SENDER [-r RCPT[,TRANSPORT[,NEXTHOP]]]... [-a LOGIN]\n"
 	    "                      [-i CLIENT_IP] [-l LISTENER] [-L] [-H FROM] [-v] [-c FILE]\n"
 	    "       envfrom-milter -I TABLE\n"
+	    "       envfrom-milter -P [-C POSTFIX_DIR] [-S STUNNEL_CONF] [-c FILE]\n"
 	    "       envfrom-milter -V | -h\n"
 	    "\n"
 	    "Rewrites the envelope sender (MAIL FROM) of mail passing through Postfix,\n"
@@ -120,6 +123,10 @@ usage(int status)
 	    "  -v         with -t: also show why each earlier rule did not hold\n"
 	    "  -I TABLE   print rules equivalent to a Postfix regexp:/pcre:\n"
 	    "             sender_canonical_maps table\n"
+	    "  -P         check the live Postfix settings against the config: every\n"
+	    "             problem on the path to OCN, with the line to change\n"
+	    "  -C DIR     with -P: Postfix's config directory (default: postconf's)\n"
+	    "  -S FILE    with -P: the stunnel config (default /etc/stunnel/ocn.conf)\n"
 	    "  -V         print the version and the library versions in use\n"
 	    "  -h         print this help\n"
 	    "\n"
@@ -127,7 +134,7 @@ usage(int status)
 	    "SIGTERM/SIGINT/SIGHUP stop the daemon.\n"
 	    "Exit status: 0 ok; 1 (-t) sender left unchanged; 64 usage; 65 bad sender;\n"
 	    "67 unknown user; 69 socket in use; 71 system error; 77 permission denied;\n"
-	    "78 config error.\n");
+	    "78 config error.  -P: 0 no error, 1 errors found, 69 no postconf.\n");
     exit(status);
 }
 
@@ -720,6 +727,9 @@ main(int argc, char **argv)
     const char *socket_opt = NULL;
     const char *user_opt = NULL;
     const char *import_path = NULL;
+    const char *postfix_dir = NULL;
+    const char *stunnel_conf = NULL;
+    int     postfix_check = 0;
     int     local = 0;
     int     verbose = 0;
     int     foreground = 0;
@@ -727,13 +737,16 @@ main(int argc, char **argv)
     int     version = 0;
     int     ch;
 
-    while ((ch = getopt(argc, argv, "a:c:fhH:i:I:l:Lnr:s:t:u:vV")) != -1) {
+    while ((ch = getopt(argc, argv, "a:c:C:fhH:i:I:l:LnPr:s:S:t:u:vV")) != -1) {
 	switch (ch) {
 	case 'a':
 	    login = optarg;
 	    break;
 	case 'c':
 	    config_path = optarg;
+	    break;
+	case 'C':
+	    postfix_dir = optarg;
 	    break;
 	case 'f':
 	    foreground = 1;
@@ -759,6 +772,9 @@ main(int argc, char **argv)
 	case 'n':
 	    check = 1;
 	    break;
+	case 'P':
+	    postfix_check = 1;
+	    break;
 	case 'r':
 	    if (nrcpt == MAX_RCPTS) {
 		fprintf(stderr, "envfrom-milter: at most %d -r options\n", MAX_RCPTS);
@@ -768,6 +784,9 @@ main(int argc, char **argv)
 	    break;
 	case 's':
 	    socket_opt = optarg;
+	    break;
+	case 'S':
+	    stunnel_conf = optarg;
 	    break;
 	case 't':
 	    sender = optarg;
@@ -793,6 +812,14 @@ main(int argc, char **argv)
 	fprintf(stderr, "envfrom-milter: -n, -t, -I and -V exclude each other\n");
 	return (EX_USAGE);
     }
+    if (postfix_check && check + version + (sender != NULL) + (import_path != NULL)) {
+	fprintf(stderr, "envfrom-milter: -P excludes -n, -t, -I and -V\n");
+	return (EX_USAGE);
+    }
+    if (!postfix_check && (postfix_dir || stunnel_conf)) {
+	fprintf(stderr, "envfrom-milter: -C and -S go with -P\n");
+	return (EX_USAGE);
+    }
     if (sender == NULL && (nrcpt || login || ip || listener || local || from_header
 			   || verbose)) {
 	fprintf(stderr, "envfrom-milter: -r, -a, -i, -l, -L, -H and -v go with -t\n");
@@ -804,6 +831,8 @@ main(int argc, char **argv)
 	return (check_config());
     if (import_path)
 	return (import_table(import_path, stdout, stderr));
+    if (postfix_check)
+	return (pfcheck_run(config_path, postfix_dir, stunnel_conf));
     if (sender)
 	return (dry_run(sender, rcpts, nrcpt, login, ip, listener, local,
 			from_header, verbose));

@@ -16,17 +16,27 @@
 #    deferred, nothing at the sink.
 #  3 sasl_passwd key that does not match relayhost, with the README's
 #    soft_bounce = yes: Postfix does not log in, the fake OCN refuses the
-#    sender ("553 5.7.1 ... not logged in"), and the message is deferred
-#    (kept in the queue) instead of bounced.
+#    sender ("553 5.7.1 ... not logged in"), and the message is kept in the
+#    queue instead of bounced, logged status=SOFTBOUNCE (2.10 and 3.x).
 #  4 relayhost on the STARTTLS port of a server without STARTTLS: "TLS is
 #    required, but was not offered by host", deferred, nothing sent in
 #    clear text (the sink, which offers no TLS, never sees the message).
-#  5 teardown leaves no process and no open port.
+#  5 the shipped smtp_tls_security_level = secure with a CA file that did
+#    not sign the server's certificate (a server posing as OCN, or an old
+#    CA bundle): "certificate verification failed for ...", "Untrusted TLS
+#    connection established", deferred with "Server certificate not
+#    trusted" (2.10) or "Server certificate not verified" (3.x); the
+#    fake OCN never saw AUTH (no password was sent), nothing at the sink.
+#  6 secure with a certificate from a trusted CA that does not carry the
+#    name to match: deferred, "Server certificate not verified" (2.10 logs
+#    the session "Trusted", 3.x "certificate verification failed for ...:
+#    num=62:hostname mismatch"), no AUTH, nothing sent.
+#  7 teardown leaves no process and no open port.
 
 . "$(dirname "$0")/lib.sh"
 e2e_init 4
-echo "1..5"
-e2e_setup || { e2e_diag "$e2e_why"; e2e_abort_rest 5 "setup"; }
+echo "1..7"
+e2e_setup || { e2e_diag "$e2e_why"; e2e_abort_rest 7 "setup"; }
 
 # restart_home POSTCONF-SETTINGS... - the home instance with a changed main.cf
 restart_home() {
@@ -46,7 +56,8 @@ deferred_with() {
 	e2e_why="no delivery attempt logged"
 	return 1
     fi
-    # soft_bounce: Postfix 3.7 logs status=SOFTBOUNCE instead of deferred.
+    # soft_bounce: Postfix (2.10 and 3.x) logs status=SOFTBOUNCE instead of
+    # deferred.
     # Messages still queued from earlier cases may have marked the relay
     # host as failing: then the reason is prefixed "delivery temporarily
     # suspended: ", as users also see it.
@@ -91,7 +102,9 @@ case_key_mismatch() {
     postmap -c "$HOME_DIR" "hash:$HOME_DIR/sasl_passwd" || return 1
     restart_home "soft_bounce = yes" || return 1
     deferred_with key-mismatch \
-	"host 127\.0\.0\.1\[127\.0\.0\.1\] said: 553 5\.7\.1 <$E2E_ACCOUNT>: Sender address rejected: not logged in"
+	"host 127\.0\.0\.1\[127\.0\.0\.1\] said: 553 5\.7\.1 <$E2E_ACCOUNT>: Sender address rejected: not logged in" ||
+	return 1
+    has "home log" "$(pf_log home | grep 'not logged in' | head -n 1)" "status=SOFTBOUNCE"
 }
 e2e_check "sasl_passwd key not matching relayhost: no login, 553, kept by soft_bounce" case_key_mismatch
 
@@ -104,5 +117,56 @@ case_no_starttls() {
 	"TLS is required, but was not offered by host 127\.0\.0\.1\[127\.0\.0\.1\]"
 }
 e2e_check "server without STARTTLS: \"TLS is required\", nothing sent in clear" case_no_starttls
+
+# no_auth_sent - the fake OCN saw no AUTH since the mark (line count)
+no_auth_sent() {
+    lacks "fake OCN log" "$(pf_log ocn | tail -n +"$1")" "sasl_method=|: < [^ ]*: AUTH " ||
+	return 1
+}
+
+# 5 ----------------------------------------------------------------------
+case_untrusted() {
+    local mark
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-subj "/CN=smtp.ocn.ne.jp" -keyout "$T/other-key.pem" -out "$T/other-ca.pem" \
+	>/dev/null 2>&1 || { e2e_why="openssl failed"; return 1; }
+    sasl_passwd_line "[127.0.0.1]:$P_OCN" >"$HOME_DIR/sasl_passwd"
+    postmap -c "$HOME_DIR" "hash:$HOME_DIR/sasl_passwd" || return 1
+    mark=$(($(pf_log ocn | wc -l) + 1))
+    restart_home "relayhost = [127.0.0.1]:$P_OCN" "smtp_tls_CAfile = $T/other-ca.pem" ||
+	return 1
+    [ "$(postconf -c "$HOME_DIR" -h smtp_tls_security_level)" = secure ] ||
+	{ e2e_why="the home instance does not run the shipped secure level"; return 1; }
+    # 2.10 says "not trusted", 3.x "not verified" (and why, in a line of its own).
+    if home_pf_is_3x; then
+	deferred_with untrusted "Server certificate not verified" || return 1
+    else
+	deferred_with untrusted "Server certificate not trusted" || return 1
+    fi
+    has "home log" "$(pf_log home)" "certificate verification failed for 127\.0\.0\.1\[127\.0\.0\.1\]:$P_OCN" &&
+	has "home log" "$(pf_log home)" "Untrusted TLS connection established to 127\.0\.0\.1" &&
+	no_auth_sent "$mark" || return 1
+    e2e_diag "$(pf_log home | grep -e 'certificate verification failed' -e 'Untrusted TLS' | tail -n 2 | sed 's/.*: \([a-z]* *certificate\|Untrusted\)/\1/')"
+}
+e2e_check "secure, a CA file that did not sign the certificate: deferred, no AUTH sent" case_untrusted
+
+# 6 ----------------------------------------------------------------------
+case_name_mismatch() {
+    local mark
+    mark=$(($(pf_log ocn | wc -l) + 1))
+    restart_home "smtp_tls_CAfile = $T/ocn/cert.pem" \
+	"smtp_tls_secure_cert_match = smtp.example.net" || return 1
+    deferred_with name-mismatch "Server certificate not verified" || return 1
+    # 3.x names the reason; 2.10 logs the session as trusted (CA fine), not verified.
+    if home_pf_is_3x; then
+	has "home log" "$(pf_log home)" "certificate verification failed for .*hostname mismatch" ||
+	    return 1
+    else
+	has "home log" "$(pf_log home | tail -n 5)" "[^n]Trusted TLS connection established to 127\.0\.0\.1" ||
+	    return 1
+    fi
+    no_auth_sent "$mark"
+}
+e2e_check "secure, a certificate without the name to match: deferred, no AUTH sent" case_name_mismatch
 
 e2e_finish

@@ -345,7 +345,14 @@ pf_new() {
     fi
     {
 	echo "# Private test instance \"$name\" (tests/e2e/lib.sh)"
-	[ -z "$old" ] && echo "compatibility_level = 3.6"
+	# Both versions get as many lines here and below, so that a line of
+	# the snippet appended after them has the same number (check.t's
+	# golden output names main.cf lines).
+	if [ -z "$old" ]; then
+	    echo "compatibility_level = 3.6"
+	else
+	    echo "# Postfix 2.10: no compatibility_level (3.0)"
+	fi
 	cat <<EOF
 queue_directory = $d/spool
 data_directory = $d/data
@@ -375,6 +382,7 @@ EOF
 	    # (Debian's Postfix is patched to read $config_directory/sasl).
 	    echo "disable_dns_lookups = yes"
 	    echo "cyrus_sasl_config_path = $d/etc/sasl"
+	    echo "# no maillog_file (3.4): syslog-sink writes the maillog"
 	else
 	    echo "smtp_dns_support_level = disabled"
 	    echo "maillog_file = $d/maillog"
@@ -574,6 +582,10 @@ EOF
     # Peer debugging on the listeners only: smtpd then logs each command it
     # receives ("< localhost[127.0.0.1]: MAIL FROM:<...> RET=HDRS ..."),
     # which is exactly what the home Postfix sent.
+    # A test may add accounts (family.t) before the fake OCN starts.
+    if declare -F ocn_extra >/dev/null; then
+	ocn_extra || return 1
+    fi
     pf_listen "$dir" "$P_OCN" -o debug_peer_list=127.0.0.1
     pf_listen "$dir" "$P_OCN_SMTPS" -o debug_peer_list=127.0.0.1 \
 	-o smtpd_tls_wrappermode=yes

@@ -14,13 +14,16 @@
 #  1 the snippet is what runs: every setting of main.cf.snippet is in force
 #    in the home instance with its shipped value, except the overridden
 #    relayhost, sasl map path, CA file and milter port; postconf reports no
-#    unknown parameter; the snippet sets tempfail and TLS "encrypt".
+#    unknown parameter; the snippet sets tempfail, TLS "secure" and the
+#    certificate name smtp.ocn.ne.jp (which the fake OCN's certificate has:
+#    the verifying level runs in every e2e file).
 #  2 LAN client mail is rewritten, authenticated and delivered: the sink's
 #    MAIL FROM is the OCN account, the From: header is untouched, the OCN
 #    hop is "ESMTPSA" (TLS + AUTH); the milter logged "QID: rule ocn: sender
-#    <alice@home.example> -> <zzzzz@xxx.ocn.ne.jp>"; home logged a TLS
-#    session to the fake OCN and status=sent; the fake OCN logged the SASL
-#    login of the account for that message.
+#    <alice@home.example> -> <zzzzz@xxx.ocn.ne.jp>"; home logged a verified
+#    TLS session to the fake OCN ("Verified TLS connection established")
+#    and status=sent; the fake OCN logged the SASL login of the account for
+#    that message.
 #  3 the problem exists: the same mail through a home listener without the
 #    milter (the seed article's set-up minus canonical maps) is refused by
 #    the fake OCN with "553 5.7.1 <alice@home.example>: Sender address
@@ -78,8 +81,8 @@ case_snippet() {
 	    rc=1
 	fi
     done < <(snippet_settings main)
-    for line in 'milter_default_action = tempfail' 'smtp_tls_security_level = encrypt' \
-	'milter_protocol = 6' 'non_smtpd_milters = inet:127.0.0.1:8894' \
+    for line in 'milter_default_action = tempfail' 'smtp_tls_security_level = secure' \
+	'smtp_tls_secure_cert_match = smtp.ocn.ne.jp' 'non_smtpd_milters = inet:127.0.0.1:8894' \
 	'smtpd_milters = inet:127.0.0.1:8894' 'relayhost = [smtp.ocn.ne.jp]:587'; do
 	snippet_settings main | grep -qxF "$line" || {
 	    e2e_why="${e2e_why:+$e2e_why
@@ -110,7 +113,7 @@ $(pf_log home | grep "$qid")"
     hasf "milter log" "$(cat "$T/milter.log")" "$qid: $REWRITE_LINE" || rc=1
     has "home log" "$(pf_log home)" "$qid: from=<$ACCT_RE>" || rc=1
     has "home log" "$(pf_log home)" \
-	"TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:$P_OCN" || rc=1
+	"Verified TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:$P_OCN" || rc=1
     has "home log" "$(pf_log home)" \
 	"$qid: to=<bob@example\.com>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$P_OCN,.* status=sent" || rc=1
     oqid=$(pf_log home | sed -n "s/.*$qid: to=.*queued as \([0-9A-F]*\).*/\1/p")

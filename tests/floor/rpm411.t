@@ -13,6 +13,8 @@
 #     make install's documentation directory is %doc's;
 #   - rpm 4.11 reads their scriptlets, files, config files, dependencies;
 #   - rpm 4.11 installs the payload into empty roots (%config(noreplace));
+#     with --excludedocs (yum's tsflags=nodocs) the Postfix snippets are
+#     still there;
 #   - `make rpm` with rpm 4.11: as on a non-EL host (compat macros, the
 #     "for testing only" notice), on EL7 (neither), and on an EL host
 #     without systemd's macros (a clear error, not "unknown option");
@@ -196,14 +198,15 @@ diag <"$WORK/reqflags"
     printf '%s\n' /etc/envfrom-milter.conf /etc/sysconfig/envfrom-milter \
 	/usr/lib/systemd/system/envfrom-milter.service /usr/sbin/envfrom-milter \
 	"$DOC" "$DOC/README.md" "$DOC/README.ja.md" "$DOC/docs" \
-	"$DOC/envfrom-milter-postfix-chroot.conf" "$DOC/postfix" \
-	/usr/share/envfrom-milter /usr/share/envfrom-milter/selinux \
+	"$DOC/envfrom-milter-postfix-chroot.conf" \
+	/usr/share/envfrom-milter /usr/share/envfrom-milter/postfix \
+	/usr/share/envfrom-milter/selinux \
 	/usr/share/envfrom-milter/selinux/envfrom_milter.fc \
 	/usr/share/envfrom-milter/selinux/envfrom_milter.te \
 	"/usr/share/licenses/envfrom-milter-$VER" "/usr/share/licenses/envfrom-milter-$VER/LICENSE" \
 	/usr/share/man/man5/envfrom-milter.conf.5.gz /usr/share/man/man8/envfrom-milter.8.gz
     git ls-files docs | sed "s,^,$DOC/,"
-    git ls-files conf/postfix | sed "s,^conf/,$DOC/,"
+    git ls-files conf/postfix | sed "s,^conf/,/usr/share/envfrom-milter/,"
 } | LC_ALL=C sort >"$WORK/files.want"
 r411 rpm -qlp "$RPM" 2>&1 | LC_ALL=C sort >"$WORK/files"
 cmp -s "$WORK/files.want" "$WORK/files"
@@ -223,6 +226,7 @@ diag <"$WORK/conf"
 if [ "$(id -u)" != 0 ]; then
     skip "installing into an empty root needs root (chroot)"
     skip "installing over an administrator's /etc/envfrom-milter.conf needs root"
+    skip "installing without documentation into an empty root needs root"
 else
     # rinstall ROOT - install the RPM into ROOT, its database in ROOT/var/lib/rpm
     rinstall() {
@@ -259,6 +263,22 @@ else
 	[ ! -e "$ROOT2/etc/envfrom-milter.conf.rpmorig" ]
     ok $? "rpm -i over an existing /etc/envfrom-milter.conf keeps it and writes envfrom-milter.conf.rpmnew"
     { cat "$WORK/install2.log"; ls -A "$ROOT2/etc"; } | diag
+
+    # yum's tsflags=nodocs is rpm's --excludedocs: README.ja.md's cat and
+    # install steps read the Postfix snippets, which must still be there.
+    ROOT3=$WORK/root3
+    mkdir "$ROOT3"
+    r411 rpm -i --root "$ROOT3" --dbpath /var/lib/rpm --nodeps --noscripts --excludedocs \
+	"$RPM" >"$WORK/install3.log" 2>&1
+    r=$?
+    for f in $(git ls-files conf/postfix); do
+	cmp -s "$f" "$ROOT3/usr/share/envfrom-milter/postfix/${f#conf/postfix/}" ||
+	    { r=1; echo "missing or different: /usr/share/envfrom-milter/postfix/${f#conf/postfix/}" >>"$WORK/install3.log"; }
+    done
+    [ ! -e "$ROOT3$DOC/README.ja.md" ] ||
+	{ r=1; echo "--excludedocs installed $DOC/README.ja.md" >>"$WORK/install3.log"; }
+    ok $r "rpm -i --excludedocs (tsflags=nodocs): no $DOC, but every Postfix snippet in /usr/share/envfrom-milter/postfix"
+    diag <"$WORK/install3.log"
 fi
 
 # --- make rpm with rpm 4.11 ----------------------------------------------------
