@@ -41,6 +41,13 @@ if ! "$R411/rpmbuild" --version 2>/dev/null | grep -qx 'RPM version 4.11.3'; the
 fi
 need_tools "Debian: apt-get install git rpm" git rpmbuild rpm
 
+# The package builds must leave the test run's own build alone: a BUILD
+# exported by tests/run.sh once sent them into it (state of $BUILD now).
+build_state() {
+    ls -l --time-style=+%s "$BUILD/envfrom-milter" "$BUILD"/milter/*.o 2>/dev/null | md5sum
+}
+BUILD_STATE=$(build_state)
+
 SPEC=packaging/rpm/envfrom-milter.spec
 VER=$(sed -n 's/^Version:[[:space:]]*//p' "$SPEC")
 NVR=envfrom-milter-$VER-1.el7.centos
@@ -126,7 +133,7 @@ grep -E '^(warning|error): ' "$WORK/build.log" >"$WORK/rpm-warnings"
 ok $? "rpmbuild printed no warning"
 diag <"$WORK/rpm-warnings"
 grep -E ': warning: ' "$WORK/build.log" >"$WORK/cc-warnings"
-grep -qx -- "+ make -j[0-9]* CFLAGS=$(r411 rpmbuild --eval '%optflags') LDFLAGS=-Wl,-z,relro" "$WORK/build.log" &&
+grep -qx -- "+ make -j[0-9]* BUILD=build CFLAGS=$(r411 rpmbuild --eval '%optflags') LDFLAGS=-Wl,-z,relro" "$WORK/build.log" &&
     [ ! -s "$WORK/cc-warnings" ]
 ok $? "%build: make with EL7's %optflags and %__global_ldflags, no compiler warning"
 head -20 "$WORK/cc-warnings" | diag
@@ -363,5 +370,8 @@ HOME=$REB "$R411/rpm" -qlp "$REB/rpmbuild/RPMS/x86_64/$NVR.x86_64.rpm" 2>&1 | LC
 ok $? "rpm 4.11: rpmbuild --rebuild envfrom-milter-$VER-1.src.rpm (Debian's) writes $NVR.x86_64.rpm, the same files ($(( $(date +%s) - start )) s)"
 [ $r -eq 0 ] || tail -20 "$WORK/rebuild.log" | diag
 diff "$WORK/files.want" "$WORK/rebuild.files" | diag
+
+[ "$(build_state)" = "$BUILD_STATE" ]
+ok $? "the RPM builds left $BUILD (the run's own programs) untouched"
 
 finish

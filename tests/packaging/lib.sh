@@ -55,7 +55,7 @@ finish() {
 }
 
 same_docdir() {
-    _br=$(sed -n 's/^+ make install DESTDIR=\([^ ]*\) .*/\1/p' "$1")
+    _br=$(sed -n 's/^+ make install BUILD=build DESTDIR=\([^ ]*\) .*/\1/p' "$1")
     _mk=$(sed -n 's/^+ make install .* DOCDIR=\([^ ]*\).*/\1/p' "$1")
     _rm=$(sed -n 's/^+ rm -rf \(.*doc.*\)$/\1/p' "$1")
     _doc=$(sed -n 's/^+ DOCDIR=//p' "$1")

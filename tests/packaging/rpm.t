@@ -14,6 +14,13 @@ fi
 
 need_tools "Debian: apt-get install rpm rpmlint cpio git" git rpmbuild rpm rpmspec rpmlint rpm2cpio cpio
 
+# The package builds must leave the test run's own build alone: a BUILD
+# exported by tests/run.sh once sent them into it (state of $BUILD now).
+build_state() {
+    ls -l --time-style=+%s "$BUILD/envfrom-milter" "$BUILD"/milter/*.o 2>/dev/null | md5sum
+}
+BUILD_STATE=$(build_state)
+
 SPEC=packaging/rpm/envfrom-milter.spec
 
 
@@ -229,5 +236,8 @@ comm -23 "$WORK/warned" "$WORK/explained" >"$WORK/unexplained"
 [ -s "$WORK/explained" ] && [ ! -s "$WORK/unexplained" ]
 ok $? "rpmlint: every warning is explained in the spec"
 sed 's/^/unexplained warning: /' "$WORK/unexplained" | diag
+
+[ "$(build_state)" = "$BUILD_STATE" ]
+ok $? "the RPM builds left $BUILD (the run's own programs) untouched"
 
 finish

@@ -15,9 +15,10 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
 ENVFROM_BIN=${ENVFROM_BIN:-$BUILD/envfrom-milter}
 SHIM=$BUILD/tests/reliability/gaishim.so
+MILTER_CLIENT=${MILTER_CLIENT:-$BUILD/tests/milter-client}
 . "$TOP/tests/lib.sh"
 
-[ -x "$ENVFROM_BIN" ] && [ -f "$SHIM" ] ||
+[ -x "$ENVFROM_BIN" ] && [ -f "$SHIM" ] && [ -x "$MILTER_CLIENT" ] ||
 	skip_all "build the daemon and tests/reliability/gaishim.so first (make test-build)"
 getent hosts localhost | grep -q '^127\.0\.0\.1' ||
 	skip_all "localhost does not resolve to 127.0.0.1 here"
@@ -40,6 +41,11 @@ chmod 666 "$tmp/connects"
 plan 3
 ENVFROM_WRAPPER="env LD_PRELOAD=$SHIM GAISHIM_LOG=$tmp/connects" \
 	start_milter "$tmp/conf" "inet:$port@localhost" "$tmp/log" || { not_ok "daemon starts"; exit 1; }
+# One session first: the listener is then surely in its loop, where only
+# the wake-up ends its wait (a stop that came before it had started would
+# need none, and the process could end before the wake-up is tried).
+printf 'negotiate\nquit\n' | "$MILTER_CLIENT" -s "inet:$port@127.0.0.1" >/dev/null 2>&1
+sleep 0.2
 start=$(now_ms)
 stop_milter
 st=$?
