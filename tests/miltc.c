@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "miltc.h"
@@ -159,6 +160,61 @@ send_packet(struct miltc *m, char cmd, const char *data, size_t len)
 	done += (size_t) w;
     }
     return (0);
+}
+
+/* miltc_raw - any packet, unchecked: for tests of what Postfix never sends */
+
+int
+miltc_raw(struct miltc *m, char cmd, const char *data, size_t len)
+{
+    return (send_packet(m, cmd, data, len));
+}
+
+/* miltc_bytes - bytes as they are, e.g. half a packet */
+
+int
+miltc_bytes(struct miltc *m, const char *data, size_t len)
+{
+    ssize_t w;
+    size_t  done = 0;
+
+    while (done < len) {
+	if ((w = write(m->fd, data + done, len - done)) < 0) {
+	    if (errno == EINTR)
+		continue;
+	    return (fail(m, "write: %s", strerror(errno)));
+	}
+	done += (size_t) w;
+    }
+    return (0);
+}
+
+/* miltc_wait_closed - ms until the filter closes (reads are discarded); -1 if still open */
+
+long
+miltc_wait_closed(struct miltc *m, int limit_ms)
+{
+    struct timespec t0, now;
+    struct pollfd pfd;
+    char    buf[4096];
+    long    ms;
+    ssize_t r;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000L;
+	if (ms >= limit_ms)
+	    return (-1);
+	pfd.fd = m->fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, (int) (limit_ms - ms)) <= 0)
+	    continue;
+	if ((r = read(m->fd, buf, sizeof(buf))) == 0 || (r < 0 && errno == ECONNRESET)) {
+	    clock_gettime(CLOCK_MONOTONIC, &now);
+	    return ((now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000L);
+	}
+    }
 }
 
 /* read_full - exactly len bytes, within the timeout */

@@ -24,6 +24,16 @@
  *	eom
  *	abort
  *	quit
+ *	raw CMD ARG...			one packet of command CMD whose data is
+ *					each ARG followed by a NUL, unchecked
+ *					(e.g. "raw D Mx": a macro name with no
+ *					value, which Postfix never sends); no
+ *					reply is read
+ *	bytes HEX			these bytes alone (hex digits), e.g.
+ *					half a packet: "bytes 0000001044"
+ *	wait-closed MS			wait up to MS for the filter to close
+ *					the connection: "wait-closed: closed"
+ *					or "wait-closed: open after MS ms"
  *	close				drop the connection (no QUIT)
  *	reopen				open a new connection
  *	kill SIGNAL			signal $MILTER_PID (USR1, TERM, ...)
@@ -307,6 +317,44 @@ run_line(struct miltc *m, const char *spec, int timeout, char *line)
     } else if (strcmp(cmd, "quit") == 0) {
 	rc = miltc_quit(m);
 	goto done_noreply;
+    } else if (strcmp(cmd, "raw") == 0 && argc >= 2 && strlen(argv[1]) == 1) {
+	static char data[1024 * 1024];
+	size_t  len = 0;
+	int     i;
+
+	for (i = 2; i < argc; i++) {
+	    size_t  n = strlen(argv[i]) + 1;
+
+	    if (len + n > sizeof(data))
+		break;
+	    memcpy(data + len, argv[i], n);
+	    len += n;
+	}
+	rc = miltc_raw(m, argv[1][0], data, len);
+	goto done_noreply;
+    } else if (strcmp(cmd, "bytes") == 0 && argc == 2) {
+	static char data[4096];
+	size_t  len = 0;
+	unsigned byte;
+	const char *h;
+
+	for (h = argv[1]; h[0] && h[1] && len < sizeof(data); h += 2) {
+	    if (sscanf(h, "%2x", &byte) != 1) {
+		fprintf(stderr, "milter-client: bytes needs hex digits\n");
+		return (-1);
+	    }
+	    data[len++] = (char) byte;
+	}
+	rc = miltc_bytes(m, data, len);
+	goto done_noreply;
+    } else if (strcmp(cmd, "wait-closed") == 0 && argc == 2) {
+	long    limit = atol(argv[1]);
+
+	if (miltc_wait_closed(m, (int) limit) < 0)
+	    printf("wait-closed: open after %ld ms\n", limit);
+	else
+	    printf("wait-closed: closed\n");
+	return (0);
     } else if (strcmp(cmd, "close") == 0) {
 	miltc_close(m);
 	return (0);

@@ -2,7 +2,7 @@
  * NAME
  *	holdconn - hold many milter connections open, and see which the daemon keeps
  * SYNOPSIS
- *	holdconn -s SOCKET -n CONNS [-m negotiate|stall|idle] [-H SECONDS]
+ *	holdconn -s SOCKET -n CONNS [-m negotiate|stall|idle|hitrun] [-H SECONDS]
  *		[-p PID] [-d DEADLINE]
  * DESCRIPTION
  *	Opens CONNS connections to the milter at SOCKET, one after the
@@ -15,7 +15,11 @@
  *	stall	   sends the first 3 bytes of a 4-byte packet length and
  *		   nothing more, as a peer that stalls half-way through a
  *		   packet; libmilter waits for the rest;
- *	idle	   sends nothing.
+ *	idle	   sends nothing;
+ *	hitrun	   sends a whole session at once (negotiation, a macro
+ *		   packet whose strings do not pair up, MAIL, RCPT, end of
+ *		   message) and closes at once, without reading: a peer
+ *		   that is gone by the time the daemon looks it up.
  *
  *	With -p PID, the daemon's thread count and open descriptors
  *	(/proc/PID) are read once every connection is open, and its CPU time
@@ -125,12 +129,48 @@ proc_cpu_ms(long pid)
     return ((long) ((ut + st) * 1000 / (unsigned long) sysconf(_SC_CLK_TCK)));
 }
 
+/* put - append packet CMD with LEN bytes of DATA to buf; the new length */
+
+static size_t
+put(char *buf, size_t at, char cmd, const char *data, size_t len)
+{
+    unsigned long n = (unsigned long) len + 1;
+
+    buf[at++] = (char) (n >> 24);
+    buf[at++] = (char) (n >> 16);
+    buf[at++] = (char) (n >> 8);
+    buf[at++] = (char) n;
+    buf[at++] = cmd;
+    memcpy(buf + at, data, len);
+    return (at + len);
+}
+
+/* hitrun_session - the bytes of a whole hostile session */
+
+static size_t
+hitrun_session(char *buf)
+{
+    static const char neg[12] = {0, 0, 0, 6, 0, 0, 1, (char) 0xff, 0, 0, 0, 0};
+    static const char odd[] = "M{auth_authen}\0ali\0ce";	/* three strings */
+    static const char mail[] = "<a@home.example>";
+    static const char rcpt[] = "<b@x.example>";
+    size_t  at = 0;
+
+    at = put(buf, at, 'O', neg, sizeof(neg));
+    at = put(buf, at, 'D', odd, sizeof(odd));
+    at = put(buf, at, 'M', mail, sizeof(mail));
+    at = put(buf, at, 'D', odd, sizeof(odd));
+    at = put(buf, at, 'R', rcpt, sizeof(rcpt));
+    at = put(buf, at, 'E', "", 0);
+    return (at);
+}
+
 /* usage - the usage lines */
 
 static void
 usage(void)
 {
-    fprintf(stderr, "usage: holdconn -s SOCKET -n CONNS [-m negotiate|stall|idle] "
+    fprintf(stderr, "usage: holdconn -s SOCKET -n CONNS [-m negotiate|stall|idle|hitrun] "
 	    "[-H SECONDS] [-p PID] [-d DEADLINE]\n");
     exit(64);
 }
@@ -181,7 +221,8 @@ main(int argc, char **argv)
 	}
     }
     if (spec == NULL || n <= 0 || hold_s < 0 || deadline_s <= 0
-	|| (strcmp(mode, "negotiate") && strcmp(mode, "stall") && strcmp(mode, "idle")))
+	|| (strcmp(mode, "negotiate") && strcmp(mode, "stall") && strcmp(mode, "idle")
+	    && strcmp(mode, "hitrun")))
 	usage();
     /* A refused connection is one we may still write to. */
     signal(SIGPIPE, SIG_IGN);
@@ -209,6 +250,14 @@ main(int argc, char **argv)
 		continue;
 	    }
 	    negotiated++;
+	} else if (strcmp(mode, "hitrun") == 0) {
+	    char    session[512];
+	    size_t  len = hitrun_session(session);
+
+	    if (write(mc[i].fd, session, len) != (ssize_t) len)
+		refused++;
+	    miltc_close(&mc[i]);
+	    continue;
 	} else if (strcmp(mode, "stall") == 0) {
 	    /* Three of the four length bytes: libmilter waits for the fourth. */
 	    if (write(mc[i].fd, "\0\0\0", 3) != 3) {
