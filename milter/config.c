@@ -588,6 +588,53 @@ check_nothing_lost(struct load *ld, cfg_t *c)
     return (0);
 }
 
+/* read_peers - peer_users and peer_networks: who may connect (peer.c) */
+
+static void
+read_peers(struct load *ld, cfg_t *c, struct config *cf)
+{
+    char    err[256];
+    unsigned i, n;
+    const char *s;
+    int     line;
+
+    cf->peer_users_given = linemap_line(&ld->lm, NULL, "peer_users") > 0;
+    n = cfg_size(c, "peer_users");
+    if (n && (cf->peer_users = calloc(n, sizeof(*cf->peer_users))) == NULL) {
+	ld->nomem = 1;
+	return;
+    }
+    line = linemap_line(&ld->lm, NULL, "peer_users");
+    for (i = 0; i < n; i++) {
+	if ((s = cfg_getnstr(c, "peer_users", i)) == NULL) {
+	    ld->nomem = 1;
+	    return;
+	}
+	if (*s == 0 || strpbrk(s, " \t:/") != NULL)
+	    ERROR_AT(ld, line, "peer_users: \"%s\" is not a user name", s);
+	if ((cf->peer_users[cf->npeer_users++] = strdup(s)) == NULL) {
+	    ld->nomem = 1;
+	    return;
+	}
+    }
+    n = cfg_size(c, "peer_networks");
+    if (n && (cf->peer_networks = calloc(n, sizeof(*cf->peer_networks))) == NULL) {
+	ld->nomem = 1;
+	return;
+    }
+    line = linemap_line(&ld->lm, NULL, "peer_networks");
+    for (i = 0; i < n; i++) {
+	if ((s = cfg_getnstr(c, "peer_networks", i)) == NULL) {
+	    ld->nomem = 1;
+	    return;
+	}
+	if (cidr_parse(s, &cf->peer_networks[cf->npeer_networks], err, sizeof(err)) < 0)
+	    ERROR_AT(ld, line, "peer_networks: %s", err);
+	else
+	    cf->npeer_networks++;
+    }
+}
+
 /* read_settings - global settings into cfg; errors recorded */
 
 static void
@@ -598,6 +645,7 @@ read_settings(struct load *ld, cfg_t *c, struct config *cf)
     char   *end;
     unsigned long mode;
     long    lim;
+    int     remote = 0;
 
 #define LINE(key)	linemap_line(&ld->lm, NULL, (key))
 
@@ -605,8 +653,7 @@ read_settings(struct load *ld, cfg_t *c, struct config *cf)
     if (config_check_socket(s, err, sizeof(err)) < 0)
 	ERROR_AT(ld, LINE("socket"), "%s", err);
     else if (!socket_is_loopback(s))
-	WARNING_AT(ld, LINE("socket"), "socket \"%s\" is not on loopback: any host "
-		   "that reaches it can query the milter", s);
+	remote = 1;
     if (*get_str(ld, c, "user") == 0)
 	ERROR_AT(ld, LINE("user"), "user: empty (the daemon must not serve mail as root)");
     s = get_str(ld, c, "socket_mode");
@@ -636,6 +683,20 @@ read_settings(struct load *ld, cfg_t *c, struct config *cf)
 	ERROR_AT(ld, LINE("depth_limit"), "depth_limit %ld: expected 1..4294967295", lim);
     cf->depth_limit = (unsigned long) lim;
     cf->pcre_jit = cfg_getbool(c, "pcre_jit") != cfg_false;
+    read_peers(ld, c, cf);
+    s = get_str(ld, c, "socket");
+    if (remote && cf->npeer_networks == 0)
+	WARNING_AT(ld, LINE("socket"), "socket \"%s\" is not on loopback, but only "
+		   "this host may connect: list other hosts in peer_networks", s);
+    else if (remote)
+	WARNING_AT(ld, LINE("socket"), "socket \"%s\" is not on loopback: every user "
+		   "of the hosts in peer_networks can query the milter", s);
+    else if (cf->npeer_networks > 0)
+	WARNING_AT(ld, LINE("peer_networks"), "peer_networks: the socket \"%s\" is "
+		   "on loopback, other hosts cannot reach it", s);
+    if ((lim = cfg_getint(c, "timeout")) < 1 || lim > 86400)
+	ERROR_AT(ld, LINE("timeout"), "timeout %ld: expected 1..86400 seconds", lim);
+    cf->timeout = (unsigned long) lim;
     if ((cf->socket = strdup(get_str(ld, c, "socket"))) == NULL
 	|| (cf->user = strdup(get_str(ld, c, "user"))) == NULL
 	|| (cf->socket_group = strdup(get_str(ld, c, "socket_group"))) == NULL
@@ -717,6 +778,9 @@ parse(struct load *ld, const char *text, size_t len)
 	CFG_INT("match_limit", 100000, CFGF_NONE),
 	CFG_INT("depth_limit", 5000, CFGF_NONE),
 	CFG_BOOL("pcre_jit", cfg_true, CFGF_NONE),
+	CFG_STR_LIST("peer_users", "{postfix}", CFGF_NONE),
+	CFG_STR_LIST("peer_networks", NULL, CFGF_NONE),
+	CFG_INT("timeout", 3600, CFGF_NONE),
 	CFG_SEC("rule", rule_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_END()
     };
@@ -927,6 +991,10 @@ config_free(struct config *cf)
     free(cf->user);
     free(cf->socket_group);
     free(cf->pid_file);
+    while (cf->npeer_users > 0)
+	free(cf->peer_users[--cf->npeer_users]);
+    free(cf->peer_users);
+    free(cf->peer_networks);
     free(cf);
 }
 

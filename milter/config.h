@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "log.h"
+#include "netaddr.h"
 #include "rules.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/envfrom-milter.conf"
@@ -28,6 +29,12 @@ struct config {
     unsigned long match_limit;
     unsigned long depth_limit;
     int     pcre_jit;			/* compile patterns with JIT where possible */
+    char  **peer_users;			/* may connect, besides root and the daemon */
+    size_t  npeer_users;
+    int     peer_users_given;		/* 0: the default, which may be missing */
+    struct cidr *peer_networks;		/* other hosts that may connect */
+    size_t  npeer_networks;
+    unsigned long timeout;		/* libmilter's wait for the MTA, seconds */
     struct ruleset *rules;
 };
 

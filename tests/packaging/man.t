@@ -100,6 +100,7 @@ while read -r type key def; do
 	NULL) continue ;;			# no default: an optional condition
 	cfg_false) want='false' ;;
 	cfg_true) want='true' ;;
+	'"{'*'}"') want=$(echo "$def" | sed 's/^"{\(.*\)}"$/{"\1"}/') ;;	# a list: {"a"}
 	CONFIG_DEFAULT_*)
 	    want=$(sed -n "s/^#define[[:space:]]*$def[[:space:]]*\(\".*\"\).*/\1/p" milter/config.h) ;;
 	*) want=$def ;;
