@@ -5,12 +5,21 @@
  *	#include "admit.h"
  *
  *	admit_init();			before smfi_main(), after the privilege drop
+ *	admit_set_peers(policy);	at start and at each reload
+ *	admit_stop();			on a stop signal, before the wake-up
  * DESCRIPTION
  *	libmilter gives no access to the connections it accepts, so this
  *	module interposes accept(2): the program's own definition wins over
  *	the C library's for libmilter's calls, shared or static.  It accepts
  *	with the accept4 system call (not the libc wrapper, which would be
  *	this function again), then:
+ *
+ *	- Only trusted peers are served (peer.c): a connection from anyone
+ *	  else is closed before libmilter reads a byte of it, and libmilter
+ *	  is told EAGAIN.  The policy in force is swapped at a reload under
+ *	  a lock; a connection is judged by the policy of its accept.
+ *	  Refusals are logged once a minute per peer (user id or address),
+ *	  with the number refused since the last line.
  *
  *	- TCP connections get TCP_NODELAY.  On an inet: socket a milter
  *	  reply that follows another small write (libmilter sends the
@@ -58,8 +67,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
+#include <string.h>
+
 #include "admit.h"
 #include "log.h"
+#include "peer.h"
 
 #define REFUSAL_LOG_SECONDS	60	/* at most one refusal line per this */
 
@@ -68,6 +81,20 @@ static int spare_fd = -1;		/* given up to drain the queue on EMFILE */
 static time_t refused_logged;		/* listener thread only */
 static unsigned long refused_fd;	/* since the last refusal line */
 static unsigned long refused_nofile;
+
+static int stopping;			/* admit_stop() was called */
+static pthread_mutex_t peers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct peer_policy *peers;	/* NULL: none installed, refuse all */
+
+/* Refusal log lines, per peer: a small table, the oldest entry reused. */
+#define REFUSED_SLOTS	32
+static struct refused_peer {
+    enum peer_kind kind;
+    uid_t   uid;
+    struct netaddr addr;
+    time_t  logged;			/* 0: free slot */
+    unsigned long since;		/* refused since the last line */
+} refused_peers[REFUSED_SLOTS];		/* listener thread only */
 
 int     accept(int, struct sockaddr *, socklen_t *);
 
@@ -122,6 +149,108 @@ note_refused(unsigned long *counter)
 		    "see docs/reliability.md); Postfix tempfails them (this line comes at "
 		    "most once a minute)", refused_nofile, refused_nofile == 1 ? "" : "s");
     refused_fd = refused_nofile = 0;
+}
+
+/* admit_stop - the daemon is stopping: serve no new connection */
+
+void
+admit_stop(void)
+{
+    __atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
+}
+
+/* admit_set_peers - install the peer policy; the old one is freed */
+
+void
+admit_set_peers(struct peer_policy *p)
+{
+    struct peer_policy *old;
+
+    pthread_mutex_lock(&peers_lock);
+    old = peers;
+    peers = p;
+    pthread_mutex_unlock(&peers_lock);
+    peer_policy_free(old);
+}
+
+/* same_peer - one refusal log entry for this peer? */
+
+static int
+same_peer(const struct refused_peer *r, const struct peer *who)
+{
+    if (r->kind != who->kind)
+	return (0);
+    if (who->kind == PEER_LOCAL)
+	return (r->uid == who->uid);
+    if (who->kind == PEER_REMOTE)
+	return (memcmp(&r->addr, &who->addr, sizeof(r->addr)) == 0);
+    return (1);				/* every unidentified peer is one entry */
+}
+
+/* note_refused_peer - log a refused peer, at most once a minute per peer */
+
+static void
+note_refused_peer(const struct peer *who)
+{
+    struct refused_peer *r = NULL;
+    time_t  now = time(NULL);
+    char    text[256];
+    char    more[64];
+    size_t  i;
+
+    for (i = 0; i < REFUSED_SLOTS && r == NULL; i++)
+	if (refused_peers[i].logged != 0 && same_peer(&refused_peers[i], who))
+	    r = &refused_peers[i];
+    if (r != NULL && now - r->logged < REFUSAL_LOG_SECONDS) {
+	r->since++;
+	return;
+    }
+    if (r == NULL) {
+	r = &refused_peers[0];
+	for (i = 1; i < REFUSED_SLOTS; i++)
+	    if (refused_peers[i].logged < r->logged)
+		r = &refused_peers[i];
+	r->kind = who->kind;
+	r->uid = who->uid;
+	r->addr = who->addr;
+	r->since = 0;
+    }
+    peer_format(who, text, sizeof(text));
+    more[0] = 0;
+    if (r->since)
+	snprintf(more, sizeof(more), "; %lu more from it since the last line", r->since);
+    if (who->kind == PEER_UNKNOWN)
+	log_warning("refused a milter connection from %s: cannot tell who it is (%s)%s",
+		    text, who->why, more);
+    else if (who->kind == PEER_LOCAL)
+	log_warning("refused a milter connection from %s: not root, the daemon's user "
+		    "or one of peer_users%s", text, more);
+    else
+	log_warning("refused a milter connection from %s: not in peer_networks%s", text, more);
+    r->logged = now;
+    r->since = 0;
+}
+
+/* trusted - is the peer of s one the daemon serves? */
+
+static int
+trusted(int s)
+{
+    struct peer who;
+    int     ok = 0;
+
+    pthread_mutex_lock(&peers_lock);
+    if (peers != NULL) {
+	peer_identify(peers, s, &who);
+	ok = peer_trusted(peers, &who);
+    } else {
+	memset(&who, 0, sizeof(who));
+	snprintf(who.why, sizeof(who.why), "no peer policy installed");
+    }
+    pthread_mutex_unlock(&peers_lock);
+    if (!ok)
+	note_refused_peer(&who);
+    return (ok);
 }
 
 /* drain_one - out of descriptors: accept the pending connection on the spare and close it */
@@ -180,6 +309,12 @@ accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
     if (max_fd > 0 && s >= max_fd) {
 	close(s);
 	note_refused(&refused_fd);
+	errno = EAGAIN;
+	return (-1);
+    }
+    /* Stopping: the wake-up connections (signals.c) need no look-up or log. */
+    if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE) || !trusted(s)) {
+	close(s);
 	errno = EAGAIN;
 	return (-1);
     }

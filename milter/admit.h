@@ -5,7 +5,11 @@
  * admit.h - what happens to each connection libmilter accepts
  */
 
+struct peer_policy;
+
 void	admit_init(void);
+void	admit_set_peers(struct peer_policy *);
+void	admit_stop(void);
 int	admit_libmilter_pool(void);
 
 #endif

@@ -75,6 +75,7 @@
 #include "eval.h"
 #include "import.h"
 #include "log.h"
+#include "peer.h"
 #include "pfrun.h"
 #include "signals.h"
 
@@ -85,6 +86,8 @@
 #define MAX_RCPTS	1000
 
 static const char *config_path = CONFIG_DEFAULT_PATH;
+static uid_t serve_uid;			/* the daemon's user, trusted as a peer */
+static unsigned long serve_timeout;	/* smfi_settimeout() at start, fixed */
 
 /* usage - the -h text; status 0 prints to stdout */
 
@@ -362,6 +365,25 @@ trim_heap(void)
 #endif
 }
 
+/* peers_build - the peer policy cf asks for; NULL after an error, logged */
+
+static struct peer_policy *
+peers_build(const struct config *cf)
+{
+    struct peer_policy *p;
+    char    err[300];
+    char    warn[300];
+
+    p = peer_policy_new((const char *const *) cf->peer_users, cf->npeer_users,
+			cf->peer_users_given, cf->peer_networks, cf->npeer_networks,
+			serve_uid, err, sizeof(err), warn, sizeof(warn));
+    if (p == NULL)
+	log_error("%s: %s", config_path, err);
+    else if (*warn)
+	log_warning("%s: %s", config_path, warn);
+    return (p);
+}
+
 /* reload - SIGUSR1: load the file again; keep the old rules if it fails */
 
 static void
@@ -369,16 +391,24 @@ reload(void)
 {
     struct config_msgs msgs;
     struct config *cf;
+    struct peer_policy *peers = NULL;
     size_t  nrules;
 
     memset(&msgs, 0, sizeof(msgs));
     cf = config_load(config_path, &msgs);
     config_msgs_log(&msgs);
     config_msgs_free(&msgs);
-    if (cf == NULL) {
+    if (cf == NULL || (peers = peers_build(cf)) == NULL) {
 	log_error("reload of %s failed; the rules loaded before stay in force", config_path);
+	if (cf != NULL)
+	    config_free(cf);
 	return;
     }
+    /* libmilter takes its timeout once, before smfi_main(). */
+    if (cf->timeout != serve_timeout)
+	log_warning("%s: timeout = %lu takes effect at the next restart; %lu s until then",
+		    config_path, cf->timeout, serve_timeout);
+    admit_set_peers(peers);
     log_set_level(cf->log_level);
     nrules = cf->rules->nrules;
     current_install(cf);
@@ -578,6 +608,8 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
     char    pid_file[PATH_MAX] = "";
     char    socket_path[PATH_MAX];
     char    sock_copy[PATH_MAX + 16];
+    char    how[200];
+    struct peer_policy *peers;
     int     rc;
 
     sock = socket_opt ? socket_opt : cf->socket;
@@ -609,6 +641,11 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
 	log_error("socket_group %s does not exist", cf->socket_group);
 	return (EX_NOUSER);
     }
+    /* Who may connect: in force from the first accept (admit.c). */
+    serve_uid = pw ? pw->pw_uid : geteuid();
+    if ((peers = peers_build(cf)) == NULL)
+	return (EX_NOUSER);
+    admit_set_peers(peers);
 
     signals_block();
 
@@ -616,7 +653,9 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
 	return (rc);
     /* Steps worth a round trip depend on the transport (callbacks.c). */
     callbacks_set_tcp(strncmp(sock, "inet", 4) == 0);
-    if (smfi_setconn((char *) sock) != MI_SUCCESS || callbacks_register() != MI_SUCCESS) {
+    serve_timeout = cf->timeout;
+    if (smfi_setconn((char *) sock) != MI_SUCCESS || callbacks_register() != MI_SUCCESS
+	|| smfi_settimeout((int) cf->timeout) != MI_SUCCESS) {
 	log_error("libmilter refused the socket %s or the callbacks", sock);
 	return (EX_SOFTWARE);
     }
@@ -659,9 +698,18 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
 	return (EX_NOPERM);
     }
 
+    /* Fail closed: with no way to tell who connects over TCP, serve no one. */
+    if (!path && peer_probe(how, sizeof(how)) < 0) {
+	log_error("cannot tell which user is at the other end of a TCP connection "
+		  "(%s): not started", how);
+	return (EX_UNAVAILABLE);
+    }
     log_info("starting envfrom-milter %s on %s as uid %ld: %lu rule%s from %s",
 	     VERSION, sock, (long) geteuid(), (unsigned long) cf->rules->nrules,
 	     cf->rules->nrules == 1 ? "" : "s", config_path);
+    log_info("peers that may connect: %s%s%s%s; timeout %lu s", peer_policy_describe(peers),
+	     peer_policy_nets(peers) ? ", the hosts in peer_networks" : "",
+	     path ? "" : "; TCP peers identified by ", path ? "" : how, cf->timeout);
     snprintf(sock_copy, sizeof(sock_copy), "%s", sock);
     sock = sock_copy;
     current_install(cf);
@@ -675,6 +723,7 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
     rc = smfi_main();
     signals_main_returned();
     current_install(NULL);
+    admit_set_peers(NULL);
     /* Both may fail after the privilege drop; a stale file is harmless. */
     if (path)
 	(void) unlink(path);

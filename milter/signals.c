@@ -57,6 +57,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "admit.h"
 #include "current.h"
 #include "log.h"
 #include "signals.h"
@@ -67,6 +68,7 @@ static sigset_t our_signals;
 static char wake_spec[256];		/* our own listening socket */
 static void (*reload_fn) (void);
 static int main_returned;		/* smfi_main() has returned: __atomic */
+static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int     sigwait(const sigset_t *, int *);
 
@@ -101,10 +103,10 @@ signals_block(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* wake_listener - connect once to our own socket so the listener sees the stop */
+/* wake_once - connect once to our own socket; under wake_lock */
 
 static void
-wake_listener(void)
+wake_once(void)
 {
     struct sockaddr_un sun;
     struct addrinfo hints;
@@ -159,6 +161,20 @@ wake_listener(void)
 	close(fd);
 }
 
+/*
+ * wake_listener - wake_once(), so that the listener sees the stop.  The
+ * lock lets main() wait, before the process exits, for a wake-up that is
+ * still under way (signals_main_returned).
+ */
+
+static void
+wake_listener(void)
+{
+    pthread_mutex_lock(&wake_lock);
+    wake_once();
+    pthread_mutex_unlock(&wake_lock);
+}
+
 /* stopper - smfi_stop() waits for a lock the listener holds while it polls */
 
 static void *
@@ -181,6 +197,7 @@ stop_milter(void)
     pthread_t tid;
     int     i;
 
+    admit_stop();
     if (pthread_create(&tid, NULL, stopper, &done) != 0) {
 	(void) smfi_stop();			/* slow, but it still stops */
 	return;
@@ -200,6 +217,8 @@ void
 signals_main_returned(void)
 {
     __atomic_store_n(&main_returned, 1, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&wake_lock);
+    pthread_mutex_unlock(&wake_lock);
 }
 
 /* await_stop - give smfi_main() STOP_GRACE_MS to return, then end the process */

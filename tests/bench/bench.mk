@@ -21,8 +21,10 @@ TEST_TOOLS	+= $(BENCH_DIR)/milter-load
 $(BENCH_DIR)/milter-load: $(BENCH_DIR)/milter-load.o $(BUILD)/tests/miltc.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-# Linked with admit.o like the daemon: both answer inet: without Nagle's delay.
-$(BENCH_DIR)/refmilter: $(BENCH_DIR)/refmilter.o $(BUILD)/milter/admit.o $(BUILD)/milter/log.o
+# Linked with admit.o like the daemon: both answer inet: without Nagle's
+# delay, both check their peers.
+$(BENCH_DIR)/refmilter: $(BENCH_DIR)/refmilter.o $(BUILD)/milter/admit.o $(BUILD)/milter/log.o \
+		$(BUILD)/milter/peer.o $(BUILD)/milter/netaddr.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MILTER_LIBS) -ldl
 
 $(BENCH_DIR)/rules-bench: $(BENCH_DIR)/rules-bench.o $(CORE_OBJS)

@@ -15,8 +15,9 @@
  *	logging.  What remains is libmilter itself, the kernel and the
  *	socket; the difference to envfrom-milter is the cost of our code.
  *
- *	It is linked with milter/admit.c, like the daemon, so that on
- *	inet: sockets both answer without Nagle's delay.
+ *	It is linked with milter/admit.c and peer.c, like the daemon, so
+ *	that on inet: sockets both answer without Nagle's delay and both
+ *	check each peer (the default peer_users: postfix, root, itself).
  *
  *	libmilter stops it on SIGTERM, SIGINT or SIGHUP.
  * DIAGNOSTICS
@@ -29,6 +30,9 @@
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
+
+#include "admit.h"
+#include "peer.h"
 
 static unsigned long want_actions = SMFIF_CHGFROM;
 static unsigned long want_steps = SMFIP_NORCPT | SMFIP_NOBODY
@@ -153,6 +157,18 @@ main(int argc, char **argv)
     if (sock == NULL || optind != argc) {
 	fprintf(stderr, "usage: refmilter -s SOCKET [-a ACTIONS] [-p STEPS] [-e NEW_SENDER]\n");
 	return (64);
+    }
+    {
+	static const char *const users[] = {"postfix"};
+	char    err[256];
+	struct peer_policy *p = peer_policy_new(users, 1, 0, NULL, 0, geteuid(),
+						err, sizeof(err), NULL, 0);
+
+	if (p == NULL) {
+	    fprintf(stderr, "refmilter: %s\n", err);
+	    return (1);
+	}
+	admit_set_peers(p);
     }
     if (smfi_setconn(sock) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS
 	|| smfi_opensocket(1) != MI_SUCCESS) {

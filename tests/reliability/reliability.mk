@@ -41,7 +41,7 @@ TSAN_FLAGS	= -fsanitize=thread $(SAN_COMMON)
 # watch (not the readelf check of the release binary, not the malloc
 # failure shim: ASan replaces malloc, so the shim would see nothing).
 SAN_SUITES	= /unit/test_ protocol/ reliability/hostile reliability/faults \
-		  reliability/load reliability/privileges $(SAN_EXTRA)
+		  reliability/load reliability/privileges reliability/peers $(SAN_EXTRA)
 # TSan hangs in libmilter's shutdown under load (see reliability/stop.t).
 ASAN_EXTRA	= reliability/stop
 
@@ -51,7 +51,8 @@ REL_UNIT	= hostile regress
 REL_UNIT_BINS	= $(REL_UNIT:%=$(BUILD)/tests/unit/test_rel_%)
 REL_TOOLS	= $(BUILD)/tests/reliability/loadgen $(BUILD)/tests/reliability/allocfail \
 		  $(BUILD)/tests/reliability/holdconn $(BUILD)/tests/reliability/allocfail_core \
-		  $(BUILD)/tests/reliability/failmalloc.so $(BUILD)/tests/reliability/gaishim.so
+		  $(BUILD)/tests/reliability/failmalloc.so $(BUILD)/tests/reliability/gaishim.so \
+		  $(BUILD)/tests/reliability/peershim.so
 # The unit tests that exist (the list in the Makefile may be ahead of the tree).
 UNIT_PRESENT	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
@@ -86,6 +87,10 @@ $(BUILD)/tests/reliability/failmalloc.so: tests/reliability/failmalloc.c
 	$(CC) -std=gnu99 $(WARN) -O2 -g -fPIC -shared -o $@ $<
 
 $(BUILD)/tests/reliability/gaishim.so: tests/reliability/gaishim.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu99 $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl
+
+$(BUILD)/tests/reliability/peershim.so: tests/reliability/peershim.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu99 $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl
 
