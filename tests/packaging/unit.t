@@ -121,8 +121,8 @@ for kv in NoNewPrivileges=yes PrivateTmp=yes PrivateDevices=yes ProtectSystem=fu
     grep -qx "$kv" "$UNIT" || { r=1; echo "# missing $kv"; }
 done
 case "$(val RestrictAddressFamilies)" in
-    *AF_UNIX*AF_INET*AF_INET6*) ;;
-    *) r=1; echo "# RestrictAddressFamilies must keep AF_UNIX, AF_INET and AF_INET6" ;;
+    *AF_UNIX*AF_INET*AF_INET6*AF_NETLINK*) ;;
+    *) r=1; echo "# RestrictAddressFamilies must keep AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK (sock_diag)" ;;
 esac
 ok $r "hardening: NoNewPrivileges, PrivateTmp, PrivateDevices, ProtectSystem=full, ProtectHome, no capabilities"
 # Restart must not loop on errors a restart cannot fix: usage, unknown
@@ -132,6 +132,15 @@ for code in 64 67 77 78; do
     val RestartPreventExitStatus | tr ' ' '\n' | grep -qx $code || { r=1; echo "# $code not in RestartPreventExitStatus"; }
 done
 ok $r "RestartPreventExitStatus covers usage, unknown user, permission and config errors"
+# A daemon that dies anyway comes back, but not in an endless loop.
+r=0
+check Restart on-failure
+check RestartSec 5
+check StartLimitInterval 600
+check StartLimitBurst 10
+grep -q '^StartLimit.*Sec=' "$UNIT" && { r=1; echo "# StartLimit*Sec= is systemd 230's spelling"; }
+awk '/^\[/ { s = $0 } /^StartLimit/ && s != "[Service]" { exit 1 }' "$UNIT" || { r=1; echo "# StartLimit* must be in [Service] for systemd 219"; }
+ok $r "Restart=on-failure after 5 s, at most 10 starts in 10 minutes, in systemd 219's [Service] spelling"
 
 # --- systemd-analyze verify -------------------------------------------------
 
