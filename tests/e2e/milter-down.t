@@ -19,12 +19,16 @@
 #    the rewrite, and the queue is empty.
 #  4 the SMTP client's retry (the same mail sent again) is accepted and
 #    arrives rewritten.
-#  5 teardown leaves no process and no open port.
+#  5 the milter refuses Postfix (peer_users = {"root"}: Postfix's user is
+#    not trusted, as after a wrong peer_users): the SMTP client gets
+#    "451 4.7.1 Service unavailable - try again later", nothing is queued,
+#    and the milter logs the refusal naming Postfix's user.
+#  6 teardown leaves no process and no open port.
 
 . "$(dirname "$0")/lib.sh"
 e2e_init 2
-echo "1..5"
-e2e_setup || { e2e_diag "$e2e_why"; e2e_abort_rest 5 "setup"; }
+echo "1..6"
+e2e_setup || { e2e_diag "$e2e_why"; e2e_abort_rest 6 "setup"; }
 
 ACCT_RE='zzzzz@xxx\.ocn\.ne\.jp'
 e2e_stop milter
@@ -98,5 +102,23 @@ case_retry() {
     return $rc
 }
 e2e_check "the SMTP client's retry is accepted and leaves rewritten" case_retry
+
+# 5 ----------------------------------------------------------------------
+case_untrusted() {
+    local rc=0 tok
+    e2e_stop milter
+    { echo 'peer_users = {"root"}'; cat "$OCN_CONF"; } >"$T/root-only.conf"
+    chmod 644 "$T/root-only.conf"
+    milter_start "$T/root-only.conf" || return 1
+    tok=$(token untrusted)
+    send -f alice@home.example -t bob@example.com --h-Subject "$tok"
+    has "swaks" "$sent" "451 4\.7\.1 Service unavailable - try again later" || rc=1
+    lacks "swaks" "$sent" "queued as" || rc=1
+    has "milter log" "$(cat "$T/milter.log")" \
+	"refused a milter connection from uid [0-9]+ \(postfix\) at 127\.0\.0\.1 port [0-9]+: not root, the daemon's user or one of peer_users" || rc=1
+    sink_absent "$tok" 1 || { e2e_why="${e2e_why}it reached the sink"; rc=1; }
+    return $rc
+}
+e2e_check "milter refuses Postfix's user: SMTP mail is tempfailed with 451 4.7.1, never sent" case_untrusted
 
 e2e_finish
