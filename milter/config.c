@@ -822,6 +822,12 @@ parse(struct load *ld, const char *text, size_t len)
 		 "comment that hides what follows)" : " (only += means something)");
     if (ld->lm.open_comment || ld->lm.open_string || ld->lm.stray_line)
 	return (cf);
+    /*
+     * Before cfg_init() too: it parses list defaults ({postfix}) with the
+     * same scanner, which a failed parse left in a broken state on 2.7.
+     */
+    if (cfg_yylex_destroy)
+	(void) cfg_yylex_destroy();
     if ((c = cfg_init(opts, CFGF_NONE)) == NULL) {
 	ld->nomem = 1;
 	return (cf);
