@@ -7,6 +7,7 @@
  *	struct config_msgs msgs = {0};
  *	cfg = config_load("/etc/envfrom-milter.conf", &msgs);
  *	config_msgs_print(&msgs, stderr);
+ *	config_override(cfg, "unix:/run/x.sock", NULL, err, sizeof(err));
  * DESCRIPTION
  *	The file is libconfuse syntax (see envfrom-milter.conf(5)): global
  *	settings, then `rule "name" { ... }` sections in the order they are
@@ -26,6 +27,10 @@
  *	Warnings (world-writable file, no rules, rules that can never be
  *	reached, a milter socket open beyond loopback, the shipped example's
  *	placeholders still in a rule that rewrites) do not fail the load.
+ *
+ *	The command line's -s and -u go into the loaded config through
+ *	config_override(), so that the rest of the daemon reads one source:
+ *	cf->socket (parsed by sockspec.c) and cf->user.
  *
  *	libconfuse's callbacks carry no user pointer, so the load in progress
  *	is found through a static pointer; loads are serialized by a mutex
@@ -59,6 +64,7 @@
 
 #include "config.h"
 #include "linemap.h"
+#include "sockspec.h"
 
 struct load {
     const char *name;			/* file name for messages */
@@ -209,62 +215,6 @@ duplicate_rule(void *ctx, const char *title, int line, int first_line)
 {
     ERROR_AT((struct load *) ctx, line, "duplicate rule name \"%s\" "
 	     "(first defined at line %d)", title, first_line);
-}
-
-/* config_check_socket - is spec a socket libmilter can open? */
-
-int
-config_check_socket(const char *spec, char *err, size_t errlen)
-{
-    const char *rest;
-    const char *at;
-    char   *end;
-    unsigned long port;
-
-    if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
-	rest = strchr(spec, ':') + 1;
-	if (*rest != '/') {
-	    snprintf(err, errlen, "socket \"%s\": the path must be absolute", spec);
-	    return (-1);
-	}
-	if (strlen(rest) >= 100) {
-	    snprintf(err, errlen, "socket \"%s\": path longer than 99 bytes", spec);
-	    return (-1);
-	}
-	return (0);
-    }
-    if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0) {
-	rest = strchr(spec, ':') + 1;
-	port = strtoul(rest, &end, 10);
-	at = end;
-	if (end == rest || port == 0 || port > 65535 || (*at != '@' && *at != 0)) {
-	    snprintf(err, errlen, "socket \"%s\": expected %s:PORT@ADDRESS with "
-		     "PORT 1..65535", spec, spec[4] == '6' ? "inet6" : "inet");
-	    return (-1);
-	}
-	if (*at == '@' && at[1] == 0) {
-	    snprintf(err, errlen, "socket \"%s\": empty address after '@'", spec);
-	    return (-1);
-	}
-	return (0);
-    }
-    snprintf(err, errlen, "socket \"%s\": expected unix:/PATH, inet:PORT@ADDRESS "
-	     "or inet6:PORT@ADDRESS", spec);
-    return (-1);
-}
-
-/* socket_is_loopback - does an inet socket listen on loopback only? */
-
-static int
-socket_is_loopback(const char *spec)
-{
-    const char *at = strchr(spec, '@');
-
-    if (strncmp(spec, "inet", 4) != 0)
-	return (1);
-    return (at != NULL && (strcmp(at + 1, "127.0.0.1") == 0 || strcmp(at + 1, "::1") == 0
-			   || strcmp(at + 1, "[::1]") == 0
-			   || strcmp(at + 1, "localhost") == 0));
 }
 
 /* pick - map a keyword to its value; -1 if not in the list */
@@ -602,9 +552,9 @@ read_settings(struct load *ld, cfg_t *c, struct config *cf)
 #define LINE(key)	linemap_line(&ld->lm, NULL, (key))
 
     s = get_str(ld, c, "socket");
-    if (config_check_socket(s, err, sizeof(err)) < 0)
+    if (sockspec_parse(&cf->socket, s, err, sizeof(err)) < 0)
 	ERROR_AT(ld, LINE("socket"), "%s", err);
-    else if (!socket_is_loopback(s))
+    else if (!sockspec_is_loopback(&cf->socket))
 	WARNING_AT(ld, LINE("socket"), "socket \"%s\" is not on loopback: any host "
 		   "that reaches it can query the milter", s);
     if (*get_str(ld, c, "user") == 0)
@@ -636,8 +586,7 @@ read_settings(struct load *ld, cfg_t *c, struct config *cf)
 	ERROR_AT(ld, LINE("depth_limit"), "depth_limit %ld: expected 1..4294967295", lim);
     cf->depth_limit = (unsigned long) lim;
     cf->pcre_jit = cfg_getbool(c, "pcre_jit") != cfg_false;
-    if ((cf->socket = strdup(get_str(ld, c, "socket"))) == NULL
-	|| (cf->user = strdup(get_str(ld, c, "user"))) == NULL
+    if ((cf->user = strdup(get_str(ld, c, "user"))) == NULL
 	|| (cf->socket_group = strdup(get_str(ld, c, "socket_group"))) == NULL
 	|| (cf->pid_file = strdup(get_str(ld, c, "pid_file"))) == NULL)
 	ld->nomem = 1;
@@ -923,11 +872,38 @@ config_free(struct config *cf)
 	return;
     ruleset_free(cf->rules);
     free(cf->path);
-    free(cf->socket);
     free(cf->user);
     free(cf->socket_group);
     free(cf->pid_file);
     free(cf);
+}
+
+/* config_override - the command line's -s and -u (NULL: keep); -1 bad -s, -2 no memory */
+
+int
+config_override(struct config *cf, const char *socket, const char *user,
+		        char *err, size_t errlen)
+{
+    struct sockspec spec;
+    char    why[SOCKSPEC_MAX + 128];
+    char   *copy;
+
+    if (socket) {
+	if (sockspec_parse(&spec, socket, why, sizeof(why)) < 0) {
+	    snprintf(err, errlen, "-s: %s", why);
+	    return (-1);
+	}
+	cf->socket = spec;
+    }
+    if (user) {
+	if ((copy = strdup(user)) == NULL) {
+	    snprintf(err, errlen, "-u: %s", strerror(errno));
+	    return (-2);
+	}
+	free(cf->user);
+	cf->user = copy;
+    }
+    return (0);
 }
 
 /* config_msgs_print - one message per line */

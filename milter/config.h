@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "rules.h"
+#include "sockspec.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/envfrom-milter.conf"
 #define CONFIG_DEFAULT_SOCKET	"inet:8894@127.0.0.1"
@@ -18,7 +19,7 @@
 
 struct config {
     char   *path;
-    char   *socket;			/* libmilter syntax */
+    struct sockspec socket;		/* .text in libmilter syntax */
     char   *user;			/* run as this user when started as root */
     char   *socket_group;		/* unix socket group; "" = leave it */
     mode_t  socket_mode;		/* unix socket permissions */
@@ -52,6 +53,7 @@ void	config_free(struct config *);
 void	config_msgs_print(const struct config_msgs *, FILE *);
 void	config_msgs_log(const struct config_msgs *);
 void	config_msgs_free(struct config_msgs *);
-int	config_check_socket(const char *spec, char *err, size_t errlen);
+int	config_override(struct config *, const char *socket, const char *user,
+			        char *err, size_t errlen);
 
 #endif

@@ -67,6 +67,7 @@
 #include "linemap.h"
 #include "pfcheck.h"
 #include "pfctx.h"
+#include "sockspec.h"
 
 /* --- the report ---------------------------------------------------------- */
 
@@ -952,6 +953,9 @@ int
 pfcheck(const struct pfc_input *in, struct pfc_report *rep)
 {
     struct pfc c;
+    struct sockspec def;
+    const struct sockspec *spec = NULL;
+    char    why[256];
     char    transport[128];
     char   *value = NULL;
     const char *table;
@@ -965,8 +969,12 @@ pfcheck(const struct pfc_input *in, struct pfc_report *rep)
     snprintf(c.version_text, sizeof(c.version_text), "%s", pfc_Pv(&c, "mail_version"));
     c.version = pf_version(c.version_text);
     c.queue_dir = pfc_Pv(&c, "queue_directory");
-    c.milter_spec = in->cf ? in->cf->socket : CONFIG_DEFAULT_SOCKET;
-    if (pf_sock_libmilter(c.milter_spec, &c.milter) < 0)
+    if (in->cf)
+	spec = &in->cf->socket;
+    else if (sockspec_parse(&def, CONFIG_DEFAULT_SOCKET, why, sizeof(why)) == 0)
+	spec = &def;
+    c.milter_spec = spec ? spec->text : CONFIG_DEFAULT_SOCKET;
+    if (spec == NULL || pf_sock_from_spec(spec, &c.milter) < 0)
 	memset(&c.milter, 0, sizeof(c.milter));
     pf_sock_postfix_form(&c.milter, c.queue_dir, c.milter_pf, sizeof(c.milter_pf));
     snprintf(transport, sizeof(transport), "%.*s",

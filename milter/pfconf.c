@@ -8,7 +8,8 @@
  *	value = pf_param(&params, "relayhost");
  *	line = pf_maincf_line(maincf_text, "relayhost");
  *	pf_master_parse(&master, postconf_M_output);
- *	pf_sock_libmilter("inet:8894@127.0.0.1", &milter);
+ *	pf_sock_from_spec(&cf->socket, &milter);
+ *	pf_sock_libmilter("inet:8894@127.0.0.1", &misspelt);
  *	pf_sock_postfix("inet:127.0.0.1:8894", &postfix);
  *	same = pf_sock_same(&milter, &postfix, queue_dir, chrooted);
  * DESCRIPTION
@@ -31,6 +32,10 @@
  *	unix:/PATH or local:/PATH; Postfix says inet:HOST:PORT and unix:PATH,
  *	where a relative PATH is relative to the queue directory and, for a
  *	chrooted process, an absolute one is inside it too.  pf_sock_same()
+ *	pf_sock_from_spec() takes the milter's own socket as sockspec.c
+ *	parsed it; pf_sock_libmilter() reads libmilter syntax wherever else
+ *	it turns up (in main.cf, by mistake), as leniently as libmilter
+ *	would, bare paths included.  pf_sock_same()
  *	decides whether both name the same socket; "localhost" and 127.0.0.1
  *	are the same host, and a milter that listens on every address is
  *	reached by any of them.
@@ -46,6 +51,7 @@
 #include <strings.h>
 
 #include "pfconf.h"
+#include "sockspec.h"
 
 #define SEPARATORS	", \t\r\n"
 
@@ -526,7 +532,7 @@ strip_brackets(char *host)
     }
 }
 
-/* pf_sock_libmilter - parse a libmilter socket spec; -1 if unknown */
+/* pf_sock_libmilter - parse libmilter syntax found in main.cf; -1 if unknown */
 
 int
 pf_sock_libmilter(const char *spec, struct pf_sock *s)
@@ -558,6 +564,29 @@ pf_sock_libmilter(const char *spec, struct pf_sock *s)
 	return (-1);
     strip_brackets(s->host);
     return (0);
+}
+
+/* pf_sock_from_spec - the milter's own socket, parsed by sockspec.c; -1 if too long */
+
+int
+pf_sock_from_spec(const struct sockspec *spec, struct pf_sock *s)
+{
+    memset(s, 0, sizeof(*s));
+    switch (spec->kind) {
+    case SOCKSPEC_UNIX:
+	s->kind = PF_SOCK_UNIX;
+	return (copy_field(s->path, sizeof(s->path), spec->path, strlen(spec->path)));
+    case SOCKSPEC_INET:
+    case SOCKSPEC_INET6:
+	s->kind = spec->kind == SOCKSPEC_INET ? PF_SOCK_INET : PF_SOCK_INET6;
+	if (copy_field(s->port, sizeof(s->port), spec->port, strlen(spec->port)) < 0
+	    || copy_field(s->host, sizeof(s->host), spec->host, strlen(spec->host)) < 0)
+	    return (-1);
+	strip_brackets(s->host);
+	return (0);
+    default:
+	return (-1);
+    }
 }
 
 /* pf_sock_postfix - parse one entry of a Postfix milter list; -1 if unknown */
