@@ -56,7 +56,7 @@ DAEMON_OBJS	= $(DAEMON:%=$(BUILD)/milter/%.o)
 BIN		= $(BUILD)/envfrom-milter
 
 UNIT_TESTS	= addr netaddr pattern prefilter eval eval_nomem config reload linemap import log \
-		  pfconf pfcheck sockspec
+		  pfconf pfcheck sockspec vec
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 TEST_TOOLS	= $(BUILD)/tests/milter-client $(BUILD)/tests/syslog-sink
 

@@ -65,6 +65,7 @@
 #include "config.h"
 #include "linemap.h"
 #include "sockspec.h"
+#include "vec.h"
 
 struct load {
     const char *name;			/* file name for messages */
@@ -110,7 +111,6 @@ static void
 vadd_msg(struct load *ld, int is_error, int line, const char *fmt, va_list ap)
 {
     struct config_msgs *m = ld->msgs;
-    struct config_msg *v;
     char    prefix[32];
     char   *text;
     va_list aq;
@@ -135,16 +135,10 @@ vadd_msg(struct load *ld, int is_error, int line, const char *fmt, va_list ap)
     memcpy(text, ld->name, nlen);
     memcpy(text + nlen, prefix, plen);
     vsnprintf(text + nlen + plen, tlen + 1, fmt, ap);
-    if (m->n == m->alloc) {
-	size_t  alloc = m->alloc ? 2 * m->alloc : 16;
-
-	if ((v = realloc(m->v, alloc * sizeof(*v))) == NULL) {
-	    free(text);
-	    ld->nomem = 1;
-	    return;
-	}
-	m->v = v;
-	m->alloc = alloc;
+    if (VEC_RESERVE(m->v, m->alloc, m->n + 1, 16) < 0) {
+	free(text);
+	ld->nomem = 1;
+	return;
     }
     m->v[m->n].text = text;
     m->v[m->n].where_len = nlen + plen - (is_error ? 0 : strlen(WARNING_PREFIX));

@@ -68,6 +68,7 @@
 #include "pfcheck.h"
 #include "pfctx.h"
 #include "sockspec.h"
+#include "vec.h"
 
 /* --- the report ---------------------------------------------------------- */
 
@@ -95,17 +96,10 @@ pfc_add(struct pfc *c, enum pfc_severity sev, const char *file, int line,
     va_start(ap, fmt);
     (void) vsnprintf(text, len + 1, fmt, ap);
     va_end(ap);
-    if (r->n == r->alloc) {
-	size_t  na = r->alloc ? 2 * r->alloc : 16;
-	struct pfc_finding *nv = realloc(r->v, na * sizeof(*nv));
-
-	if (nv == NULL) {
-	    free(text);
-	    r->nomem = 1;
-	    return;
-	}
-	r->v = nv;
-	r->alloc = na;
+    if (VEC_RESERVE(r->v, r->alloc, r->n + 1, 16) < 0) {
+	free(text);
+	r->nomem = 1;
+	return;
     }
     f = &r->v[r->n];
     f->severity = sev;

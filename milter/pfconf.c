@@ -52,6 +52,7 @@
 
 #include "pfconf.h"
 #include "sockspec.h"
+#include "vec.h"
 
 #define SEPARATORS	", \t\r\n"
 
@@ -113,17 +114,10 @@ pf_params_parse(struct pf_params *pp, const char *text)
 	    pp->v[i].value = value;
 	    continue;
 	}
-	if (pp->n == pp->alloc) {
-	    size_t  na = pp->alloc ? 2 * pp->alloc : 64;
-	    struct pf_param *nv = realloc(pp->v, na * sizeof(*nv));
-
-	    if (nv == NULL) {
-		free(name);
-		free(value);
-		return (-1);
-	    }
-	    pp->v = nv;
-	    pp->alloc = na;
+	if (VEC_RESERVE(pp->v, pp->alloc, pp->n + 1, 64) < 0) {
+	    free(name);
+	    free(value);
+	    return (-1);
 	}
 	pp->v[pp->n].name = name;
 	pp->v[pp->n].value = value;
@@ -208,15 +202,8 @@ split_words(const char *line, size_t len, size_t *n)
 	    break;
 	for (w = i; w < len && !isspace((unsigned char) line[w]); w++)
 	     /* void */ ;
-	if (*n + 1 >= alloc) {
-	    size_t  na = alloc ? 2 * alloc : 16;
-	    char  **nv = realloc(v, na * sizeof(*nv));
-
-	    if (nv == NULL)
-		goto nomem;
-	    v = nv;
-	    alloc = na;
-	}
+	if (VEC_RESERVE(v, alloc, *n + 2, 16) < 0)
+	    goto nomem;
 	if ((v[*n] = xstrndup(line + i, w - i)) == NULL)
 	    goto nomem;
 	(*n)++;
@@ -251,16 +238,9 @@ pf_master_parse(struct pf_master *pm, const char *text)
 	    pf_split_free(w, n);
 	    continue;
 	}
-	if (pm->n == pm->alloc) {
-	    size_t  na = pm->alloc ? 2 * pm->alloc : 32;
-	    struct pf_service *nv = realloc(pm->v, na * sizeof(*nv));
-
-	    if (nv == NULL) {
-		pf_split_free(w, n);
-		return (-1);
-	    }
-	    pm->v = nv;
-	    pm->alloc = na;
+	if (VEC_RESERVE(pm->v, pm->alloc, pm->n + 1, 32) < 0) {
+	    pf_split_free(w, n);
+	    return (-1);
 	}
 	s = &pm->v[pm->n++];
 	memset(s, 0, sizeof(*s));
@@ -444,14 +424,9 @@ pf_split(const char *value, size_t *n)
 	} else {
 	    len = strcspn(p, SEPARATORS);
 	}
-	if (*n + 1 >= alloc) {
-	    char  **nv = realloc(v, 2 * alloc * sizeof(char *));
-
-	    if (nv == NULL)
-		goto nomem;
-	    v = nv;
-	    alloc *= 2;
-	}
+	/* Room for this item and the NULL after it. */
+	if (VEC_RESERVE(v, alloc, *n + 2, 8) < 0)
+	    goto nomem;
 	if ((v[*n] = xstrndup(p, len)) == NULL)
 	    goto nomem;
 	v[++*n] = NULL;
