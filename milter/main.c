@@ -37,10 +37,8 @@
  *	once.  A reload validates the whole new file first; if it fails, the
  *	old rules stay and the errors are logged.
  * DIAGNOSTICS
- *	Exit status (sysexits): 0 success; 1 -t: the sender is left unchanged;
- *	64 usage; 65 -t: bad sender; 67 unknown user or group; 69 socket in
- *	use; 70 internal error; 71 system error; 77 permission denied;
- *	78 configuration error.
+ *	Exit status: sysexits(3) codes and the modes' own 0, 1 and 2, as
+ *	listed in exits.c (which -h prints and envfrom-milter(8) documents).
  */
 
 #include <arpa/inet.h>
@@ -73,6 +71,7 @@
 #include "config.h"
 #include "current.h"
 #include "eval.h"
+#include "exits.h"
 #include "import.h"
 #include "log.h"
 #include "pfrun.h"
@@ -132,10 +131,8 @@ usage(int status)
 	    "  -h         print this help\n"
 	    "\n"
 	    "Signals: SIGUSR1 reloads the config, SIGUSR2 logs per-rule counters,\n"
-	    "SIGTERM/SIGINT/SIGHUP stop the daemon.\n"
-	    "Exit status: 0 ok; 1 (-t) sender left unchanged; 64 usage; 65 bad sender;\n"
-	    "67 unknown user; 69 socket in use; 71 system error; 77 permission denied;\n"
-	    "78 config error.  -P: 0 no error, 1 errors found, 69 no postconf.\n");
+	    "SIGTERM/SIGINT/SIGHUP stop the daemon.\n");
+    exits_print(fp, 79);
     exit(status);
 }
 
