@@ -875,22 +875,22 @@ config_free(struct config *cf)
 /* config_override - the command line's -s and -u (NULL: keep); -1 bad -s, -2 no memory */
 
 int
-config_override(struct config *cf, const char *socket, const char *user,
+config_override(struct config *cf, const char *socket_opt, const char *user_opt,
 		        char *err, size_t errlen)
 {
     struct sockspec spec;
     char    why[SOCKSPEC_MAX + 128];
     char   *copy;
 
-    if (socket) {
-	if (sockspec_parse(&spec, socket, why, sizeof(why)) < 0) {
+    if (socket_opt) {
+	if (sockspec_parse(&spec, socket_opt, why, sizeof(why)) < 0) {
 	    snprintf(err, errlen, "-s: %s", why);
 	    return (-1);
 	}
 	cf->socket = spec;
     }
-    if (user) {
-	if ((copy = strdup(user)) == NULL) {
+    if (user_opt) {
+	if ((copy = strdup(user_opt)) == NULL) {
 	    snprintf(err, errlen, "-u: %s", strerror(errno));
 	    return (-2);
 	}

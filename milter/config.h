@@ -53,7 +53,7 @@ void	config_free(struct config *);
 void	config_msgs_print(const struct config_msgs *, FILE *);
 void	config_msgs_log(const struct config_msgs *);
 void	config_msgs_free(struct config_msgs *);
-int	config_override(struct config *, const char *socket, const char *user,
+int	config_override(struct config *, const char *socket_opt, const char *user_opt,
 			        char *err, size_t errlen);
 
 #endif
