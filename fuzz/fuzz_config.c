@@ -11,7 +11,7 @@
  *	- every message has the form "NAME:LINE: ..." or "NAME: ...", and
  *	  LINE lies within the input;
  *	- a loaded config has valid settings (limits >= 1, a socket spec
- *	  config_check_socket() accepts, a mode <= 0777) and rules whose
+ *	  sockspec_parse() accepts, a mode <= 0777) and rules whose
  *	  names are unique;
  *	- loading the same bytes twice gives the same messages (no state
  *	  leaks from one load into the next, e.g. in libconfuse's lexer).
@@ -60,13 +60,15 @@ check_msgs(const struct config_msgs *m, const uint8_t *data, size_t size)
 static void
 check_config(const struct config *cf)
 {
+    struct sockspec spec;
     char    err[256];
     size_t  i;
     size_t  j;
 
     CHECK(cf->match_limit >= 1 && cf->depth_limit >= 1);
     CHECK(cf->socket_mode <= 0777);
-    CHECK(config_check_socket(cf->socket, err, sizeof(err)) == 0);
+    CHECK(sockspec_parse(&spec, cf->socket.text, err, sizeof(err)) == 0);
+    CHECK(spec.kind == cf->socket.kind && strcmp(spec.text, cf->socket.text) == 0);
     CHECK(*cf->user != 0);
     CHECK(cf->rules != NULL);
     for (i = 0; i < cf->rules->nrules; i++) {

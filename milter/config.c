@@ -7,6 +7,7 @@
  *	struct config_msgs msgs = {0};
  *	cfg = config_load("/etc/envfrom-milter.conf", &msgs);
  *	config_msgs_print(&msgs, stderr);
+ *	config_override(cfg, "unix:/run/x.sock", NULL, err, sizeof(err));
  * DESCRIPTION
  *	The file is libconfuse syntax (see envfrom-milter.conf(5)): global
  *	settings, then `rule "name" { ... }` sections in the order they are
@@ -26,6 +27,10 @@
  *	Warnings (world-writable file, no rules, rules that can never be
  *	reached, a milter socket open beyond loopback, the shipped example's
  *	placeholders still in a rule that rewrites) do not fail the load.
+ *
+ *	The command line's -s and -u go into the loaded config through
+ *	config_override(), so that the rest of the daemon reads one source:
+ *	cf->socket (parsed by sockspec.c) and cf->user.
  *
  *	libconfuse's callbacks carry no user pointer, so the load in progress
  *	is found through a static pointer; loads are serialized by a mutex
@@ -59,6 +64,8 @@
 
 #include "config.h"
 #include "linemap.h"
+#include "sockspec.h"
+#include "vec.h"
 
 struct load {
     const char *name;			/* file name for messages */
@@ -104,7 +111,6 @@ static void
 vadd_msg(struct load *ld, int is_error, int line, const char *fmt, va_list ap)
 {
     struct config_msgs *m = ld->msgs;
-    struct config_msg *v;
     char    prefix[32];
     char   *text;
     va_list aq;
@@ -129,16 +135,10 @@ vadd_msg(struct load *ld, int is_error, int line, const char *fmt, va_list ap)
     memcpy(text, ld->name, nlen);
     memcpy(text + nlen, prefix, plen);
     vsnprintf(text + nlen + plen, tlen + 1, fmt, ap);
-    if (m->n == m->alloc) {
-	size_t  alloc = m->alloc ? 2 * m->alloc : 16;
-
-	if ((v = realloc(m->v, alloc * sizeof(*v))) == NULL) {
-	    free(text);
-	    ld->nomem = 1;
-	    return;
-	}
-	m->v = v;
-	m->alloc = alloc;
+    if (VEC_RESERVE(m->v, m->alloc, m->n + 1, 16) < 0) {
+	free(text);
+	ld->nomem = 1;
+	return;
     }
     m->v[m->n].text = text;
     m->v[m->n].where_len = nlen + plen - (is_error ? 0 : strlen(WARNING_PREFIX));
@@ -209,62 +209,6 @@ duplicate_rule(void *ctx, const char *title, int line, int first_line)
 {
     ERROR_AT((struct load *) ctx, line, "duplicate rule name \"%s\" "
 	     "(first defined at line %d)", title, first_line);
-}
-
-/* config_check_socket - is spec a socket libmilter can open? */
-
-int
-config_check_socket(const char *spec, char *err, size_t errlen)
-{
-    const char *rest;
-    const char *at;
-    char   *end;
-    unsigned long port;
-
-    if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
-	rest = strchr(spec, ':') + 1;
-	if (*rest != '/') {
-	    snprintf(err, errlen, "socket \"%s\": the path must be absolute", spec);
-	    return (-1);
-	}
-	if (strlen(rest) >= 100) {
-	    snprintf(err, errlen, "socket \"%s\": path longer than 99 bytes", spec);
-	    return (-1);
-	}
-	return (0);
-    }
-    if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0) {
-	rest = strchr(spec, ':') + 1;
-	port = strtoul(rest, &end, 10);
-	at = end;
-	if (end == rest || port == 0 || port > 65535 || (*at != '@' && *at != 0)) {
-	    snprintf(err, errlen, "socket \"%s\": expected %s:PORT@ADDRESS with "
-		     "PORT 1..65535", spec, spec[4] == '6' ? "inet6" : "inet");
-	    return (-1);
-	}
-	if (*at == '@' && at[1] == 0) {
-	    snprintf(err, errlen, "socket \"%s\": empty address after '@'", spec);
-	    return (-1);
-	}
-	return (0);
-    }
-    snprintf(err, errlen, "socket \"%s\": expected unix:/PATH, inet:PORT@ADDRESS "
-	     "or inet6:PORT@ADDRESS", spec);
-    return (-1);
-}
-
-/* socket_is_loopback - does an inet socket listen on loopback only? */
-
-static int
-socket_is_loopback(const char *spec)
-{
-    const char *at = strchr(spec, '@');
-
-    if (strncmp(spec, "inet", 4) != 0)
-	return (1);
-    return (at != NULL && (strcmp(at + 1, "127.0.0.1") == 0 || strcmp(at + 1, "::1") == 0
-			   || strcmp(at + 1, "[::1]") == 0
-			   || strcmp(at + 1, "localhost") == 0));
 }
 
 /* pick - map a keyword to its value; -1 if not in the list */
@@ -650,9 +594,9 @@ read_settings(struct load *ld, cfg_t *c, struct config *cf)
 #define LINE(key)	linemap_line(&ld->lm, NULL, (key))
 
     s = get_str(ld, c, "socket");
-    if (config_check_socket(s, err, sizeof(err)) < 0)
+    if (sockspec_parse(&cf->socket, s, err, sizeof(err)) < 0)
 	ERROR_AT(ld, LINE("socket"), "%s", err);
-    else if (!socket_is_loopback(s))
+    else if (!sockspec_is_loopback(&cf->socket))
 	remote = 1;
     if (*get_str(ld, c, "user") == 0)
 	ERROR_AT(ld, LINE("user"), "user: empty (the daemon must not serve mail as root)");
@@ -697,8 +641,7 @@ read_settings(struct load *ld, cfg_t *c, struct config *cf)
     if ((lim = cfg_getint(c, "timeout")) < 1 || lim > 86400)
 	ERROR_AT(ld, LINE("timeout"), "timeout %ld: expected 1..86400 seconds", lim);
     cf->timeout = (unsigned long) lim;
-    if ((cf->socket = strdup(get_str(ld, c, "socket"))) == NULL
-	|| (cf->user = strdup(get_str(ld, c, "user"))) == NULL
+    if ((cf->user = strdup(get_str(ld, c, "user"))) == NULL
 	|| (cf->socket_group = strdup(get_str(ld, c, "socket_group"))) == NULL
 	|| (cf->pid_file = strdup(get_str(ld, c, "pid_file"))) == NULL)
 	ld->nomem = 1;
@@ -993,7 +936,6 @@ config_free(struct config *cf)
 	return;
     ruleset_free(cf->rules);
     free(cf->path);
-    free(cf->socket);
     free(cf->user);
     free(cf->socket_group);
     free(cf->pid_file);
@@ -1002,6 +944,34 @@ config_free(struct config *cf)
     free(cf->peer_users);
     free(cf->peer_networks);
     free(cf);
+}
+
+/* config_override - the command line's -s and -u (NULL: keep); -1 bad -s, -2 no memory */
+
+int
+config_override(struct config *cf, const char *socket_opt, const char *user_opt,
+		        char *err, size_t errlen)
+{
+    struct sockspec spec;
+    char    why[SOCKSPEC_MAX + 128];
+    char   *copy;
+
+    if (socket_opt) {
+	if (sockspec_parse(&spec, socket_opt, why, sizeof(why)) < 0) {
+	    snprintf(err, errlen, "-s: %s", why);
+	    return (-1);
+	}
+	cf->socket = spec;
+    }
+    if (user_opt) {
+	if ((copy = strdup(user_opt)) == NULL) {
+	    snprintf(err, errlen, "-u: %s", strerror(errno));
+	    return (-2);
+	}
+	free(cf->user);
+	cf->user = copy;
+    }
+    return (0);
 }
 
 /* config_msgs_print - one message per line */

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "netaddr.h"
 #include "rules.h"
+#include "sockspec.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/envfrom-milter.conf"
 #define CONFIG_DEFAULT_SOCKET	"inet:8894@127.0.0.1"
@@ -19,7 +20,7 @@
 
 struct config {
     char   *path;
-    char   *socket;			/* libmilter syntax */
+    struct sockspec socket;		/* .text in libmilter syntax */
     char   *user;			/* run as this user when started as root */
     char   *socket_group;		/* unix socket group; "" = leave it */
     mode_t  socket_mode;		/* unix socket permissions */
@@ -59,6 +60,7 @@ void	config_free(struct config *);
 void	config_msgs_print(const struct config_msgs *, FILE *);
 void	config_msgs_log(const struct config_msgs *);
 void	config_msgs_free(struct config_msgs *);
-int	config_check_socket(const char *spec, char *err, size_t errlen);
+int	config_override(struct config *, const char *socket_opt, const char *user_opt,
+			        char *err, size_t errlen);
 
 #endif

@@ -42,6 +42,7 @@
 #include "addr.h"
 #include "import.h"
 #include "pattern.h"
+#include "vec.h"
 
 #define MAX_IF_DEPTH	16
 #define MAX_TABLE_SIZE	(16 * 1024 * 1024)
@@ -74,19 +75,11 @@ struct import {
 static void
 buf_add(struct buf *b, const char *s, size_t len)
 {
-    char   *n;
-
     if (b->nomem)
 	return;
-    if (b->len + len + 1 > b->alloc) {
-	size_t  alloc = (b->len + len + 1) * 2;
-
-	if ((n = realloc(b->s, alloc)) == NULL) {
-	    b->nomem = 1;
-	    return;
-	}
-	b->s = n;
-	b->alloc = alloc;
+    if (len >= SIZE_MAX - b->len || VEC_RESERVE(b->s, b->alloc, b->len + len + 1, 256) < 0) {
+	b->nomem = 1;
+	return;
     }
     memcpy(b->s + b->len, s, len);
     b->len += len;

@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "linemap.h"
+#include "vec.h"
 
 enum tok { T_EOF, T_WORD, T_STRING, T_LBRACE, T_RBRACE, T_EQ, T_OTHER };
 
@@ -189,17 +190,10 @@ static int
 add_entry(struct linemap *lm, const char *section, const char *key,
 	          size_t keylen, int line)
 {
-    struct linemap_entry *v;
     struct linemap_entry *e;
 
-    if (lm->n == lm->alloc) {
-	size_t  alloc = lm->alloc ? 2 * lm->alloc : 32;
-
-	if ((v = realloc(lm->v, alloc * sizeof(*v))) == NULL)
-	    return (-1);
-	lm->v = v;
-	lm->alloc = alloc;
-    }
+    if (VEC_RESERVE(lm->v, lm->alloc, lm->n + 1, 32) < 0)
+	return (-1);
     e = &lm->v[lm->n];
     e->line = line;
     e->flags = 0;

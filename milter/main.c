@@ -37,10 +37,8 @@
  *	once.  A reload validates the whole new file first; if it fails, the
  *	old rules stay and the errors are logged.
  * DIAGNOSTICS
- *	Exit status (sysexits): 0 success; 1 -t: the sender is left unchanged;
- *	64 usage; 65 -t: bad sender; 67 unknown user or group; 69 socket in
- *	use; 70 internal error; 71 system error; 77 permission denied;
- *	78 configuration error.
+ *	Exit status: sysexits(3) codes and the modes' own 0, 1 and 2, as
+ *	listed in exits.c (which -h prints and envfrom-milter(8) documents).
  */
 
 #include <arpa/inet.h>
@@ -73,11 +71,13 @@
 #include "config.h"
 #include "current.h"
 #include "eval.h"
+#include "exits.h"
 #include "import.h"
 #include "log.h"
 #include "peer.h"
 #include "pfrun.h"
 #include "signals.h"
+#include "sockspec.h"
 
 #ifndef VERSION
 #define VERSION "unknown"
@@ -134,10 +134,8 @@ usage(int status)
 	    "  -h         print this help\n"
 	    "\n"
 	    "Signals: SIGUSR1 reloads the config, SIGUSR2 logs per-rule counters,\n"
-	    "SIGTERM/SIGINT/SIGHUP stop the daemon.\n"
-	    "Exit status: 0 ok; 1 (-t) sender left unchanged; 64 usage; 65 bad sender;\n"
-	    "67 unknown user; 69 socket in use; 71 system error; 77 permission denied;\n"
-	    "78 config error.  -P: 0 no error, 1 errors found, 69 no postconf.\n");
+	    "SIGTERM/SIGINT/SIGHUP stop the daemon.\n");
+    exits_print(fp, 79);
     exit(status);
 }
 
@@ -466,38 +464,16 @@ prepare_unix_socket(const char *path)
 /* check_inet_port - fail early, with a clear message, if the port is taken */
 
 static int
-check_inet_port(const char *spec)
+check_inet_port(const struct sockspec *spec)
 {
-    struct addrinfo hints;
     struct addrinfo *res;
-    char    port[16];
-    const char *host;
-    const char *at = strchr(spec, '@');
-    size_t  plen;
     int     fd;
     int     on = 1;
     int     rc;
     int     err;
 
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = spec[4] == '6' ? AF_INET6 : AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    host = at ? at + 1 : NULL;
-    plen = (at ? (size_t) (at - spec) : strlen(spec)) - (strchr(spec, ':') + 1 - spec);
-    if (plen >= sizeof(port))
-	plen = sizeof(port) - 1;
-    memcpy(port, strchr(spec, ':') + 1, plen);
-    port[plen] = 0;
-    if (host && host[0] == '[') {
-	/* libmilter accepts inet6:PORT@[::1]; getaddrinfo does not. */
-	static char h[64];
-
-	snprintf(h, sizeof(h), "%.*s", (int) strcspn(host + 1, "]"), host + 1);
-	host = h;
-    }
-    if ((err = getaddrinfo(host, port, &hints, &res)) != 0) {
-	log_error("socket %s: %s", spec, gai_strerror(err));
+    if ((err = sockspec_resolve(spec, 0, &res)) != 0) {
+	log_error("socket %s: %s", spec->text, gai_strerror(err));
 	return (EX_CONFIG);
     }
     if ((fd = socket(res->ai_family, SOCK_STREAM, 0)) < 0) {
@@ -510,11 +486,11 @@ check_inet_port(const char *spec)
     close(fd);
     freeaddrinfo(res);
     if (rc < 0 && err == EADDRINUSE) {
-	log_error("socket %s: port %s is already in use", spec, port);
+	log_error("socket %s: port %s is already in use", spec->text, spec->port);
 	return (EX_UNAVAILABLE);
     }
     if (rc < 0 && err == EACCES) {
-	log_error("socket %s: permission denied binding port %s", spec, port);
+	log_error("socket %s: permission denied binding port %s", spec->text, spec->port);
 	return (EX_NOPERM);
     }
     return (0);
@@ -595,35 +571,27 @@ drop_privileges(const struct passwd *pw)
 /* serve - the daemon with a loaded config; *installed once current.c owns cf */
 
 static int
-serve(struct config *cf, const char *socket_opt, const char *user_opt,
-          int foreground, int *installed)
+serve(struct config *cf, int foreground, int *installed)
 {
     struct passwd *pw = NULL;
     struct group *gr = NULL;
-    const char *sock;
-    const char *user;
+    struct sockspec sock;
+    const char *user = cf->user;
     const char *path = NULL;
-    char    err[256];
     mode_t  old_umask;
     char    pid_file[PATH_MAX] = "";
-    char    socket_path[PATH_MAX];
-    char    sock_copy[PATH_MAX + 16];
     char    how[200];
     struct peer_policy *peers;
     int     rc;
 
-    sock = socket_opt ? socket_opt : cf->socket;
-    user = user_opt ? user_opt : cf->user;
-    if (socket_opt && config_check_socket(socket_opt, err, sizeof(err)) < 0) {
-	fprintf(stderr, "envfrom-milter: -s: %s\n", err);
-	return (EX_USAGE);
-    }
+    /* cf goes to current.c, which frees it at the next reload: a copy. */
+    sock = cf->socket;
+    if (sockspec_is_unix(&sock))
+	path = sock.path;
     /* Until it detaches, a daemon also tells whoever started it why it did not. */
     log_open("envfrom-milter", foreground ? LOG_TO_STDERR : LOG_TO_STDERR | LOG_TO_SYSLOG,
 	     cf->log_facility);
     log_set_level(cf->log_level);
-    if (strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0)
-	path = strchr(sock, ':') + 1;
 
     if (geteuid() == 0) {
 	if ((pw = getpwnam(user)) == NULL) {
@@ -649,21 +617,21 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
 
     signals_block();
 
-    if ((rc = path ? prepare_unix_socket(path) : check_inet_port(sock)) != 0)
+    if ((rc = path ? prepare_unix_socket(path) : check_inet_port(&sock)) != 0)
 	return (rc);
     /* Steps worth a round trip depend on the transport (callbacks.c). */
-    callbacks_set_tcp(strncmp(sock, "inet", 4) == 0);
+    callbacks_set_tcp(!sockspec_is_unix(&sock));
     serve_timeout = cf->timeout;
-    if (smfi_setconn((char *) sock) != MI_SUCCESS || callbacks_register() != MI_SUCCESS
+    if (smfi_setconn(sock.text) != MI_SUCCESS || callbacks_register() != MI_SUCCESS
 	|| smfi_settimeout((int) cf->timeout) != MI_SUCCESS) {
-	log_error("libmilter refused the socket %s or the callbacks", sock);
+	log_error("libmilter refused the socket %s or the callbacks", sock.text);
 	return (EX_SOFTWARE);
     }
     old_umask = umask(0177);
     rc = smfi_opensocket(0);
     umask(old_umask);
     if (rc != MI_SUCCESS) {
-	log_error("cannot listen on %s (see the mail log for libmilter's reason)", sock);
+	log_error("cannot listen on %s (see the mail log for libmilter's reason)", sock.text);
 	return (EX_UNAVAILABLE);
     }
     if (path) {
@@ -687,10 +655,6 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
 	return (EX_CANTCREAT);
     /* cf goes to current.c, which frees it at the next reload: keep copies. */
     snprintf(pid_file, sizeof(pid_file), "%s", cf->pid_file);
-    if (path) {
-	snprintf(socket_path, sizeof(socket_path), "%s", path);
-	path = socket_path;
-    }
     if (pw != NULL && drop_privileges(pw) < 0)
 	return (EX_NOPERM);
     if (geteuid() == 0) {
@@ -705,18 +669,16 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
 	return (EX_UNAVAILABLE);
     }
     log_info("starting envfrom-milter %s on %s as uid %ld: %lu rule%s from %s",
-	     VERSION, sock, (long) geteuid(), (unsigned long) cf->rules->nrules,
+	     VERSION, sock.text, (long) geteuid(), (unsigned long) cf->rules->nrules,
 	     cf->rules->nrules == 1 ? "" : "s", config_path);
     log_info("peers that may connect: %s%s%s%s; timeout %lu s", peer_policy_describe(peers),
 	     peer_policy_nets(peers) ? ", the hosts in peer_networks" : "",
 	     path ? "" : "; TCP peers identified by ", path ? "" : how, cf->timeout);
-    snprintf(sock_copy, sizeof(sock_copy), "%s", sock);
-    sock = sock_copy;
     current_install(cf);
     *installed = 1;			/* current.c owns cf from here on */
     trim_heap();
     admit_init();
-    if (signals_start(sock, reload) < 0) {
+    if (signals_start(&sock, reload) < 0) {
 	current_install(NULL);
 	return (EX_OSERR);
     }
@@ -725,8 +687,7 @@ serve(struct config *cf, const char *socket_opt, const char *user_opt,
     current_install(NULL);
     admit_set_peers(NULL);
     /* Both may fail after the privilege drop; a stale file is harmless. */
-    if (path)
-	(void) unlink(path);
+    (void) sockspec_unlink(&sock);
     if (*pid_file)
 	(void) unlink(pid_file);
     return (rc == MI_SUCCESS ? 0 : EX_SOFTWARE);
@@ -739,6 +700,7 @@ run(const char *socket_opt, const char *user_opt, int foreground)
 {
     struct config_msgs msgs;
     struct config *cf;
+    char    err[SOCKSPEC_MAX + 160];
     int     installed = 0;
     int     rc;
 
@@ -755,7 +717,13 @@ run(const char *socket_opt, const char *user_opt, int foreground)
     config_msgs_free(&msgs);
     if (cf == NULL)
 	return (EX_CONFIG);
-    rc = serve(cf, socket_opt, user_opt, foreground, &installed);
+    /* The command line wins over the config file. */
+    if ((rc = config_override(cf, socket_opt, user_opt, err, sizeof(err))) < 0) {
+	fprintf(stderr, "envfrom-milter: %s\n", err);
+	config_free(cf);
+	return (rc == -1 ? EX_USAGE : EX_OSERR);
+    }
+    rc = serve(cf, foreground, &installed);
     if (!installed)
 	config_free(cf);
     return (rc);

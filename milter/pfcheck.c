@@ -67,6 +67,8 @@
 #include "linemap.h"
 #include "pfcheck.h"
 #include "pfctx.h"
+#include "sockspec.h"
+#include "vec.h"
 
 /* --- the report ---------------------------------------------------------- */
 
@@ -94,17 +96,10 @@ pfc_add(struct pfc *c, enum pfc_severity sev, const char *file, int line,
     va_start(ap, fmt);
     (void) vsnprintf(text, len + 1, fmt, ap);
     va_end(ap);
-    if (r->n == r->alloc) {
-	size_t  na = r->alloc ? 2 * r->alloc : 16;
-	struct pfc_finding *nv = realloc(r->v, na * sizeof(*nv));
-
-	if (nv == NULL) {
-	    free(text);
-	    r->nomem = 1;
-	    return;
-	}
-	r->v = nv;
-	r->alloc = na;
+    if (VEC_RESERVE(r->v, r->alloc, r->n + 1, 16) < 0) {
+	free(text);
+	r->nomem = 1;
+	return;
     }
     f = &r->v[r->n];
     f->severity = sev;
@@ -952,6 +947,9 @@ int
 pfcheck(const struct pfc_input *in, struct pfc_report *rep)
 {
     struct pfc c;
+    struct sockspec def;
+    const struct sockspec *spec = NULL;
+    char    why[256];
     char    transport[128];
     char   *value = NULL;
     const char *table;
@@ -965,8 +963,12 @@ pfcheck(const struct pfc_input *in, struct pfc_report *rep)
     snprintf(c.version_text, sizeof(c.version_text), "%s", pfc_Pv(&c, "mail_version"));
     c.version = pf_version(c.version_text);
     c.queue_dir = pfc_Pv(&c, "queue_directory");
-    c.milter_spec = in->cf ? in->cf->socket : CONFIG_DEFAULT_SOCKET;
-    if (pf_sock_libmilter(c.milter_spec, &c.milter) < 0)
+    if (in->cf)
+	spec = &in->cf->socket;
+    else if (sockspec_parse(&def, CONFIG_DEFAULT_SOCKET, why, sizeof(why)) == 0)
+	spec = &def;
+    c.milter_spec = spec ? spec->text : CONFIG_DEFAULT_SOCKET;
+    if (spec == NULL || pf_sock_from_spec(spec, &c.milter) < 0)
 	memset(&c.milter, 0, sizeof(c.milter));
     pf_sock_postfix_form(&c.milter, c.queue_dir, c.milter_pf, sizeof(c.milter_pf));
     snprintf(transport, sizeof(transport), "%.*s",

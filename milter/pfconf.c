@@ -8,7 +8,8 @@
  *	value = pf_param(&params, "relayhost");
  *	line = pf_maincf_line(maincf_text, "relayhost");
  *	pf_master_parse(&master, postconf_M_output);
- *	pf_sock_libmilter("inet:8894@127.0.0.1", &milter);
+ *	pf_sock_from_spec(&cf->socket, &milter);
+ *	pf_sock_libmilter("inet:8894@127.0.0.1", &misspelt);
  *	pf_sock_postfix("inet:127.0.0.1:8894", &postfix);
  *	same = pf_sock_same(&milter, &postfix, queue_dir, chrooted);
  * DESCRIPTION
@@ -31,6 +32,10 @@
  *	unix:/PATH or local:/PATH; Postfix says inet:HOST:PORT and unix:PATH,
  *	where a relative PATH is relative to the queue directory and, for a
  *	chrooted process, an absolute one is inside it too.  pf_sock_same()
+ *	pf_sock_from_spec() takes the milter's own socket as sockspec.c
+ *	parsed it; pf_sock_libmilter() reads libmilter syntax wherever else
+ *	it turns up (in main.cf, by mistake), as leniently as libmilter
+ *	would, bare paths included.  pf_sock_same()
  *	decides whether both name the same socket; "localhost" and 127.0.0.1
  *	are the same host, and a milter that listens on every address is
  *	reached by any of them.
@@ -46,6 +51,8 @@
 #include <strings.h>
 
 #include "pfconf.h"
+#include "sockspec.h"
+#include "vec.h"
 
 #define SEPARATORS	", \t\r\n"
 
@@ -107,17 +114,10 @@ pf_params_parse(struct pf_params *pp, const char *text)
 	    pp->v[i].value = value;
 	    continue;
 	}
-	if (pp->n == pp->alloc) {
-	    size_t  na = pp->alloc ? 2 * pp->alloc : 64;
-	    struct pf_param *nv = realloc(pp->v, na * sizeof(*nv));
-
-	    if (nv == NULL) {
-		free(name);
-		free(value);
-		return (-1);
-	    }
-	    pp->v = nv;
-	    pp->alloc = na;
+	if (VEC_RESERVE(pp->v, pp->alloc, pp->n + 1, 64) < 0) {
+	    free(name);
+	    free(value);
+	    return (-1);
 	}
 	pp->v[pp->n].name = name;
 	pp->v[pp->n].value = value;
@@ -202,15 +202,8 @@ split_words(const char *line, size_t len, size_t *n)
 	    break;
 	for (w = i; w < len && !isspace((unsigned char) line[w]); w++)
 	     /* void */ ;
-	if (*n + 1 >= alloc) {
-	    size_t  na = alloc ? 2 * alloc : 16;
-	    char  **nv = realloc(v, na * sizeof(*nv));
-
-	    if (nv == NULL)
-		goto nomem;
-	    v = nv;
-	    alloc = na;
-	}
+	if (VEC_RESERVE(v, alloc, *n + 2, 16) < 0)
+	    goto nomem;
 	if ((v[*n] = xstrndup(line + i, w - i)) == NULL)
 	    goto nomem;
 	(*n)++;
@@ -245,16 +238,9 @@ pf_master_parse(struct pf_master *pm, const char *text)
 	    pf_split_free(w, n);
 	    continue;
 	}
-	if (pm->n == pm->alloc) {
-	    size_t  na = pm->alloc ? 2 * pm->alloc : 32;
-	    struct pf_service *nv = realloc(pm->v, na * sizeof(*nv));
-
-	    if (nv == NULL) {
-		pf_split_free(w, n);
-		return (-1);
-	    }
-	    pm->v = nv;
-	    pm->alloc = na;
+	if (VEC_RESERVE(pm->v, pm->alloc, pm->n + 1, 32) < 0) {
+	    pf_split_free(w, n);
+	    return (-1);
 	}
 	s = &pm->v[pm->n++];
 	memset(s, 0, sizeof(*s));
@@ -438,14 +424,9 @@ pf_split(const char *value, size_t *n)
 	} else {
 	    len = strcspn(p, SEPARATORS);
 	}
-	if (*n + 1 >= alloc) {
-	    char  **nv = realloc(v, 2 * alloc * sizeof(char *));
-
-	    if (nv == NULL)
-		goto nomem;
-	    v = nv;
-	    alloc *= 2;
-	}
+	/* Room for this item and the NULL after it. */
+	if (VEC_RESERVE(v, alloc, *n + 2, 8) < 0)
+	    goto nomem;
 	if ((v[*n] = xstrndup(p, len)) == NULL)
 	    goto nomem;
 	v[++*n] = NULL;
@@ -526,7 +507,7 @@ strip_brackets(char *host)
     }
 }
 
-/* pf_sock_libmilter - parse a libmilter socket spec; -1 if unknown */
+/* pf_sock_libmilter - parse libmilter syntax found in main.cf; -1 if unknown */
 
 int
 pf_sock_libmilter(const char *spec, struct pf_sock *s)
@@ -558,6 +539,29 @@ pf_sock_libmilter(const char *spec, struct pf_sock *s)
 	return (-1);
     strip_brackets(s->host);
     return (0);
+}
+
+/* pf_sock_from_spec - the milter's own socket, parsed by sockspec.c; -1 if too long */
+
+int
+pf_sock_from_spec(const struct sockspec *spec, struct pf_sock *s)
+{
+    memset(s, 0, sizeof(*s));
+    switch (spec->kind) {
+    case SOCKSPEC_UNIX:
+	s->kind = PF_SOCK_UNIX;
+	return (copy_field(s->path, sizeof(s->path), spec->path, strlen(spec->path)));
+    case SOCKSPEC_INET:
+    case SOCKSPEC_INET6:
+	s->kind = spec->kind == SOCKSPEC_INET ? PF_SOCK_INET : PF_SOCK_INET6;
+	if (copy_field(s->port, sizeof(s->port), spec->port, strlen(spec->port)) < 0
+	    || copy_field(s->host, sizeof(s->host), spec->host, strlen(spec->host)) < 0)
+	    return (-1);
+	strip_brackets(s->host);
+	return (0);
+    default:
+	return (-1);
+    }
 }
 
 /* pf_sock_postfix - parse one entry of a Postfix milter list; -1 if unknown */

@@ -38,6 +38,8 @@ struct pf_master {
     size_t  alloc;
 };
 
+struct sockspec;
+
 /* A milter socket, in either syntax. */
 enum pf_sock_kind { PF_SOCK_NONE = 0, PF_SOCK_INET, PF_SOCK_INET6, PF_SOCK_UNIX };
 
@@ -73,6 +75,7 @@ void	pf_split_free(char **, size_t);
 int	pf_bool(const char *value);
 int	pf_version(const char *mail_version);
 
+int	pf_sock_from_spec(const struct sockspec *, struct pf_sock *);
 int	pf_sock_libmilter(const char *spec, struct pf_sock *);
 int	pf_sock_postfix(const char *entry, struct pf_sock *);
 int	pf_sock_same(const struct pf_sock *milter, const struct pf_sock *postfix,

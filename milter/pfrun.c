@@ -49,6 +49,7 @@
 #include "pfcheck.h"
 #include "pfconf.h"
 #include "pfrun.h"
+#include "vec.h"
 
 #define MAX_OUTPUT	(16 * 1024 * 1024)
 #define CMD_TIMEOUT	30			/* seconds for one postconf/postmap */
@@ -93,17 +94,8 @@ append(char **buf, size_t *len, size_t *alloc, const char *data, size_t n)
 {
     if (*len + n + 1 > MAX_OUTPUT)
 	return (-1);
-    if (*len + n + 1 > *alloc) {
-	size_t  na = *alloc ? *alloc : 4096;
-	char   *nb;
-
-	while (na < *len + n + 1)
-	    na *= 2;
-	if ((nb = realloc(*buf, na)) == NULL)
-	    return (-1);
-	*buf = nb;
-	*alloc = na;
-    }
+    if (VEC_RESERVE(*buf, *alloc, *len + n + 1, 4096) < 0)
+	return (-1);
     memcpy(*buf + *len, data, n);
     *len += n;
     (*buf)[*len] = 0;

@@ -50,6 +50,7 @@
 #include <string.h>
 
 #include "prefilter.h"
+#include "vec.h"
 
 #define MAX_LITERAL	255
 
@@ -378,25 +379,9 @@ prefilter_add(struct prefilter *pf, size_t rule, const char *regex)
 
     if ((len = prefilter_literal(regex, lit, sizeof(lit))) < PREFILTER_GRAM)
 	return (0);
-    if (pf->n == pf->alloc) {
-	size_t  alloc = pf->alloc ? 2 * pf->alloc : 16;
-
-	if ((e = realloc(pf->v, alloc * sizeof(*e))) == NULL)
-	    return (-1);
-	pf->v = e;
-	pf->alloc = alloc;
-    }
-    if (pf->text_len + len > pf->text_alloc) {
-	size_t  alloc = pf->text_alloc ? 2 * pf->text_alloc : 256;
-	char   *text;
-
-	while (alloc < pf->text_len + len)
-	    alloc *= 2;
-	if ((text = realloc(pf->text, alloc)) == NULL)
-	    return (-1);
-	pf->text = text;
-	pf->text_alloc = alloc;
-    }
+    if (VEC_RESERVE(pf->v, pf->alloc, pf->n + 1, 16) < 0
+	|| VEC_RESERVE(pf->text, pf->text_alloc, pf->text_len + len, 256) < 0)
+	return (-1);
     if (pf->n >= (size_t) 1 << pf->bits && grow_table(pf) < 0)
 	return (-1);
     /* File it under its least crowded 4 bytes. */

@@ -42,6 +42,7 @@
 
 #include "addr.h"
 #include "rules.h"
+#include "vec.h"
 
 /* ruleset_create - an empty rule set with the given PCRE2 limits */
 
@@ -320,7 +321,6 @@ ruleset_add(struct ruleset *rs, const struct rule_spec *spec,
 	            rule_error_fn report, void *ctx)
 {
     struct rule *r;
-    struct rule **rules;
     int     flags = (spec->case_sensitive ? 0 : PATTERN_CASELESS)
 	| (rs->limits.no_jit ? PATTERN_NO_JIT : 0);
     int     errors = 0;
@@ -404,14 +404,8 @@ ruleset_add(struct ruleset *rs, const struct rule_spec *spec,
 	rule_free(r);
 	return (errors);
     }
-    if (rs->nrules == rs->alloc) {
-	size_t  alloc = rs->alloc ? rs->alloc * 2 : 8;
-
-	if ((rules = realloc(rs->rules, alloc * sizeof(*rules))) == NULL)
-	    goto nomem;
-	rs->rules = rules;
-	rs->alloc = alloc;
-    }
+    if (VEC_RESERVE(rs->rules, rs->alloc, rs->nrules + 1, 8) < 0)
+	goto nomem;
     /* With thousands of rules, most can be ruled out without PCRE2. */
     if (r->sender && !pattern_negated(r->sender)
 	&& (r->prefiltered = prefilter_add(rs->prefilter, rs->nrules,

@@ -5,7 +5,7 @@
  *	#include "signals.h"
  *
  *	signals_block();			before any thread exists
- *	signals_start(socket_spec, reload);	just before smfi_main()
+ *	signals_start(&spec, reload);		just before smfi_main()
  * DESCRIPTION
  *	SIGUSR1 calls reload(), SIGUSR2 logs the per-rule counters, and
  *	SIGTERM, SIGINT and SIGHUP stop the daemon.  All of them are blocked
@@ -42,7 +42,6 @@
  *	cannot be created.
  */
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -61,11 +60,12 @@
 #include "current.h"
 #include "log.h"
 #include "signals.h"
+#include "sockspec.h"
 
 #define STOP_GRACE_MS	2000		/* for smfi_main() to return after a stop */
 
 static sigset_t our_signals;
-static char wake_spec[256];		/* our own listening socket */
+static struct sockspec wake_spec;	/* our own listening socket */
 static void (*reload_fn) (void);
 static int main_returned;		/* smfi_main() has returned: __atomic */
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -109,53 +109,27 @@ static void
 wake_once(void)
 {
     struct sockaddr_un sun;
-    struct addrinfo hints;
     struct addrinfo *res = NULL;
     struct addrinfo *ai;
-    char    port[16];
-    char    host[128];
-    const char *spec = wake_spec;
-    const char *colon = strchr(spec, ':');
-    const char *at;
     int     fd = -1;
 
-    if (colon == NULL)
-	return;
-    if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
+    if (sockspec_is_unix(&wake_spec)) {
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", colon + 1);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", wake_spec.path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0)
 	    (void) connect(fd, (struct sockaddr *) &sun, sizeof(sun));
-    } else {
-	at = strchr(colon, '@');
-	snprintf(port, sizeof(port), "%.*s", (int) (at ? at - colon - 1 : (long) strlen(colon + 1)),
-		 colon + 1);
-	/* A wildcard address is reached through loopback. */
-	if (at == NULL || strcmp(at + 1, "0.0.0.0") == 0 || strcmp(at + 1, "::") == 0
-	    || strcmp(at + 1, "[::]") == 0)
-	    snprintf(host, sizeof(host), "%s", spec[4] == '6' ? "::1" : "127.0.0.1");
-	else
-	    snprintf(host, sizeof(host), "%.*s", (int) strcspn(at + 1 + (at[1] == '['), "]"),
-		     at + 1 + (at[1] == '['));
-	/*
-	 * The listener's family only (libmilter resolves inet: as IPv4), and
-	 * every address the name has: "localhost" can be ::1 first.
-	 */
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = spec[4] == '6' ? AF_INET6 : AF_INET;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port, &hints, &res) == 0) {
-	    for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-		if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) < 0)
-		    continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-		    close(fd);
-		    fd = -1;
-		}
+    } else if (sockspec_resolve(&wake_spec, 1, &res) == 0) {
+	/* Every address the name has: "localhost" can be ::1 first. */
+	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+	    if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) < 0)
+		continue;
+	    if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		close(fd);
+		fd = -1;
 	    }
-	    freeaddrinfo(res);
 	}
+	freeaddrinfo(res);
     }
     if (fd >= 0)
 	close(fd);
@@ -237,8 +211,7 @@ await_stop(void)
     log_warning("libmilter did not stop within %d ms (its worker pool can "
 		"deadlock when stopped with sessions in progress); exiting now: "
 		"the MTA tempfails the messages in progress", STOP_GRACE_MS);
-    if (strncmp(wake_spec, "unix:", 5) == 0 || strncmp(wake_spec, "local:", 6) == 0)
-	(void) unlink(strchr(wake_spec, ':') + 1);
+    (void) sockspec_unlink(&wake_spec);
     _exit(0);
 }
 
@@ -274,12 +247,12 @@ signal_thread(void *arg)
 /* signals_start - start the signal thread; -1 on error */
 
 int
-signals_start(const char *socket_spec, void (*reload) (void))
+signals_start(const struct sockspec *spec, void (*reload) (void))
 {
     pthread_t tid;
     int     err;
 
-    snprintf(wake_spec, sizeof(wake_spec), "%s", socket_spec);
+    wake_spec = *spec;
     reload_fn = reload;
     if ((err = pthread_create(&tid, NULL, signal_thread, NULL)) != 0) {
 	log_error("cannot start the signal thread: %s", strerror(err));
