@@ -14,27 +14,27 @@
  *
  *	State: per connection and per message, in a struct conn reached with
  *	smfi_getpriv(); nothing is shared between connections except the
- *	immutable rule set, held through a reference-counted snapshot from
- *	MAIL FROM to end of message or abort (current.c).  The connection
- *	also holds the snapshot its negotiation was made for.
+ *	immutable rule set, held through a reference-counted snapshot
+ *	(current.c).
+ *
+ *	Rules are bound per connection, as OpenDKIM binds its configuration:
+ *	a connection takes the rules in force when the MTA negotiates, and
+ *	every message on it is decided by them, until it closes.  What is
+ *	negotiated (the steps, the actions) follows from those same rules,
+ *	so a message always gets the data its rules test.  A reload
+ *	therefore applies from the next connection: for Postfix, the next
+ *	SMTP session (smtpd) or the next message (cleanup, for sendmail(1)
+ *	mail); a session already open finishes with the rules it started
+ *	with.  Each message also holds its own reference, from MAIL FROM to
+ *	end of message or abort.
  *
  *	Negotiation, per connection: the action flags and protocol steps
- *	requested depend on what the rules in force need, because every
+ *	requested depend on what the connection's rules need, because every
  *	step is a round trip that costs Postfix and libmilter more than our
  *	work does.  Body, unknown commands and end-of-headers are never
  *	requested; connect only when some rule tests the client, the origin
  *	or the listener; recipients only when some rule tests them, headers
  *	only when some rule reads or changes From:.
- *
- *	Reloads: a message takes the rules in force at its MAIL FROM, unless
- *	they need a step or action that was not negotiated on its connection
- *	(a reload since the MTA connected added a recipient, header or
- *	client condition, or a header action): the MTA does not send those
- *	steps on this connection, so such rules would be evaluated without
- *	the data they test (a recipient condition never holds without
- *	recipients, and the message would leave unrewritten).  That message
- *	is decided by the rules the connection was negotiated for instead;
- *	the next connection negotiates for the new rules.
  *
  *	On inet: sockets HELO and DATA are requested too, although nothing is
  *	done with them: Postfix sends their macro packets whether or not the
@@ -114,9 +114,7 @@ struct msg {
 
 struct conn {
     unsigned long actions;		/* negotiated SMFIF_* */
-    int     negotiated;			/* the MTA sends only what neg_needs asks */
-    unsigned neg_needs;			/* RS_NEED_*, RS_ACT_* negotiated for */
-    struct snapshot *neg_snap;		/* the rules negotiated for (NULL: none) */
+    struct snapshot *snap;		/* this connection's rules (NULL: none) */
     int     want_headers;		/* header step negotiated */
     int     has_client;
     struct netaddr client;
@@ -293,47 +291,6 @@ note_invalid(const char *qid, const char *rule, const char *old, const char *res
 	      why);
 }
 
-/* Needs that change what is negotiated with the MTA (see efm_negotiate). */
-#define NEGOTIATED_NEEDS	(RS_NEED_RCPT | RS_NEED_HEADERS | RS_NEED_CONNECT \
-				 | RS_ACT_CHGHDRS | RS_ACT_ADDHDRS)
-
-/* note_older_rules - a message is decided by the rules its connection was negotiated for */
-
-static COLD void
-note_older_rules(const char *qid, unsigned missing)
-{
-    log_info("%s: the rules reloaded since the MTA connected need%s%s%s%s%s, which "
-	     "were not negotiated on this connection; this message is decided by the "
-	     "rules loaded before", qid,
-	     missing & RS_NEED_RCPT ? " recipients" : "",
-	     missing & RS_NEED_HEADERS ? " headers" : "",
-	     missing & RS_NEED_CONNECT ? " client data" : "",
-	     missing & RS_ACT_CHGHDRS ? " header changes" : "",
-	     missing & RS_ACT_ADDHDRS ? " added headers" : "");
-}
-
-/*
- * message_rules - the rules for a new message (a reference; NULL if none):
- * those in force, unless they need what this connection was not
- * negotiated for; then the ones it was negotiated for (DESCRIPTION)
- */
-
-static struct snapshot *
-message_rules(struct conn *c, const char *qid)
-{
-    struct snapshot *snap = current_acquire();
-    unsigned missing;
-
-    if (snap == NULL || !c->negotiated)
-	return (snap);
-    missing = snapshot_config(snap)->rules->needs & NEGOTIATED_NEEDS & ~c->neg_needs;
-    if (missing == 0)
-	return (snap);
-    current_release(snap);
-    note_older_rules(qid, missing);
-    return (current_hold(c->neg_snap));
-}
-
 /* efm_negotiate - request only the steps and actions the rules need */
 
 static sfsistat
@@ -362,13 +319,11 @@ efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     }
     if ((c = conn_get(ctx)) == NULL)
 	return (SMFIS_REJECT);
-    /* Kept until close: messages whose rules need more fall back to it. */
+    /* The connection's rules, until close (DESCRIPTION). */
     if ((snap = current_acquire()) != NULL)
 	needs = snapshot_config(snap)->rules->needs;
-    current_release(c->neg_snap);
-    c->neg_snap = snap;
-    c->neg_needs = needs;
-    c->negotiated = 1;
+    current_release(c->snap);
+    c->snap = snap;
     if (needs & RS_ACT_CHGHDRS)
 	want |= SMFIF_CHGHDRS;
     if (needs & RS_ACT_ADDHDRS)
@@ -463,7 +418,7 @@ efm_envfrom(SMFICTX *ctx, char **argv)
     if ((auth = smfi_getsymval(ctx, "{auth_authen}")) != NULL && *auth
 	&& (m->auth = strdup(auth)) == NULL)
 	goto nomem;
-    if ((m->snap = message_rules(c, m->qid)) == NULL) {
+    if ((m->snap = current_hold(c->snap)) == NULL) {
 	log_error("%s: no configuration loaded; message tempfailed", m->qid);
 	return (SMFIS_TEMPFAIL);
     }
@@ -726,7 +681,7 @@ efm_close(SMFICTX *ctx)
 
     if (c != NULL) {
 	msg_reset(&c->msg);
-	current_release(c->neg_snap);
+	current_release(c->snap);
 	free(c->listener);
 	free(c);
 	smfi_setpriv(ctx, NULL);
