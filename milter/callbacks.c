@@ -9,8 +9,8 @@
  *	This module is the only one that knows libmilter's callbacks.  It
  *	collects what the MTA tells about a connection and a message, hands
  *	it to the evaluator (eval.c) as it arrives, and at end of message
- *	applies the decision with smfi_chgfrom() (and the optional header
- *	actions).
+ *	carries out the decision's plan (plan.c: the new sender, the header
+ *	to add, the new From:), the same plan envfrom-milter -t prints.
  *
  *	State: per connection and per message, in a struct conn reached with
  *	smfi_getpriv(); nothing is shared between connections except the
@@ -95,6 +95,7 @@
 #include "current.h"
 #include "eval.h"
 #include "log.h"
+#include "plan.h"
 
 #define QID_LEN		64
 
@@ -107,8 +108,7 @@ struct msg {
     char    qid[QID_LEN];		/* env.logid points here */
     char   *sender;			/* internal form */
     char   *auth;
-    char   *from_value;			/* first From: header, as received */
-    unsigned from_count;
+    struct plan_from from;		/* the From: headers, parsed once */
     int     failed;			/* undecidable: end of message tempfails it */
 };
 
@@ -133,7 +133,7 @@ msg_reset(struct msg *m)
     current_release(m->snap);
     free(m->sender);
     free(m->auth);
-    free(m->from_value);
+    plan_from_clear(&m->from);
     memset(m, 0, sizeof(*m));
 }
 
@@ -490,126 +490,96 @@ efm_header(SMFICTX *ctx, char *name, char *value)
 {
     struct conn *c = smfi_getpriv(ctx);
     struct msg *m;
-    struct addr_mailbox mb;
-    const char *why;
 
     if (c == NULL || c->msg.eval == NULL || strcasecmp(name, "From") != 0)
 	return (SMFIS_CONTINUE);
     m = &c->msg;
-    if (++m->from_count > 1)
+    if (m->from.count > 0) {
+	m->from.count++;			/* only the first is read */
 	return (SMFIS_CONTINUE);
-    if ((m->from_value = strdup(value)) == NULL
-	|| addr_header_mailbox(value, &mb, &why) == ADDR_NOMEM) {
+    }
+    if (plan_from_add(&m->from, value) < 0) {
 	msg_fail(m, "the From: header");
 	return (SMFIS_CONTINUE);
     }
-    eval_header_from(m->eval, mb.internal);
-    free(mb.internal);
+    eval_header_from(m->eval, plan_from_address(&m->from));
     return (SMFIS_CONTINUE);
 }
 
-/* rewrite_header_from - change From:'s address to the new sender; 0 or -1 */
+/* note_from - why From: was not rewritten, as a warning */
 
-static int
-rewrite_header_from(SMFICTX *ctx, struct conn *c, const char *new_sender,
-		            const char **note)
+static void
+note_from(const char *qid, const struct plan *p, unsigned count)
 {
-    struct msg *m = &c->msg;
-    struct addr_mailbox mb;
-    const char *why = NULL;
-    char   *value;
-    int     rc;
-
-    *note = "";
-    if (!(c->actions & SMFIF_CHGHDRS) || !c->want_headers) {
+    switch (p->from) {
+    case PLAN_FROM_NOT_NEGOTIATED:
 	log_warning("%s: From: not rewritten: header changes were not "
-		    "negotiated on this connection", m->qid);
-	return (0);
-    }
-    if (m->from_count != 1) {
-	log_warning("%s: From: not rewritten: the message has %u From: headers",
-		    m->qid, m->from_count);
-	return (0);
-    }
-    switch (addr_header_mailbox(m->from_value, &mb, &why)) {
-    case ADDR_NOMEM:
-	return (-1);
-    case ADDR_INVALID:
-    case ADDR_NULL:
-	log_warning("%s: From: not rewritten: %s", m->qid, why);
-	return (0);
+		    "negotiated on this connection", qid);
+	break;
+    case PLAN_FROM_NONE:
+    case PLAN_FROM_SEVERAL:
+	log_warning("%s: From: not rewritten: the message has %u From: headers", qid, count);
+	break;
+    case PLAN_FROM_UNUSABLE:
+	log_warning("%s: From: not rewritten: %s", qid, p->from_why);
+	break;
     default:
 	break;
     }
-    if (strcmp(mb.internal, new_sender) == 0) {
-	free(mb.internal);
-	return (0);
-    }
-    value = addr_header_replace(m->from_value, &mb, new_sender);
-    free(mb.internal);
-    if (value == NULL)
-	return (-1);
-    rc = smfi_chgheader(ctx, "From", 1, value);
-    free(value);
-    if (rc != MI_SUCCESS) {
-	log_error("%s: could not change the From: header", m->qid);
-	return (-1);
-    }
-    *note = "; From: header rewritten";
-    return (0);
 }
 
-/* apply - carry out a rewrite decision; SMFIS_CONTINUE or SMFIS_TEMPFAIL */
+/* apply - carry out a rewrite decision's plan; SMFIS_CONTINUE or SMFIS_TEMPFAIL */
 
 static sfsistat
 apply(SMFICTX *ctx, struct conn *c, struct decision *d)
 {
     struct msg *m = &c->msg;
-    struct rule *r = d->rule;
-    const char *note = "";
-    char   *ext;
-    int     rc;
-    int     changed = strcmp(d->sender, m->sender) != 0;
+    const struct rule *r = d->rule;
+    struct plan p;
+    unsigned can = 0;
+    sfsistat result = SMFIS_TEMPFAIL;
 
-    if (changed) {
-	if ((ext = addr_external(d->sender, 1)) == NULL)
-	    return (SMFIS_TEMPFAIL);
-	/* No ESMTP arguments: Postfix ignores or rejects them (platform notes). */
-	rc = smfi_chgfrom(ctx, ext, NULL);
-	free(ext);
-	if (rc != MI_SUCCESS) {
-	    log_error("%s: rule %s: could not change the sender; message tempfailed",
-		      m->qid, r->name);
-	    return (SMFIS_TEMPFAIL);
-	}
-	if (r->original_header && !(c->actions & SMFIF_ADDHDRS)) {
-	    log_warning("%s: rule %s: %s not added: header changes were not "
-			"negotiated on this connection", m->qid, r->name,
-			r->original_header);
-	} else if (r->original_header) {
-	    if ((ext = addr_external(m->sender, 1)) == NULL)
-		return (SMFIS_TEMPFAIL);
-	    rc = smfi_insheader(ctx, 0, r->original_header, ext);
-	    free(ext);
-	    if (rc != MI_SUCCESS) {
-		log_error("%s: rule %s: could not add %s; message tempfailed",
-			  m->qid, r->name, r->original_header);
-		return (SMFIS_TEMPFAIL);
-	    }
-	}
+    if (c->actions & SMFIF_ADDHDRS)
+	can |= PLAN_CAN_ADD_HEADER;
+    if ((c->actions & SMFIF_CHGHDRS) && c->want_headers)
+	can |= PLAN_CAN_CHANGE_HEADER;
+    if (plan_make(&p, d, m->sender, &m->from, can) < 0) {
+	log_error("%s: out of memory; message tempfailed", m->qid);
+	goto out;
     }
-    if (r->rewrite_header_from && rewrite_header_from(ctx, c, d->sender, &note) < 0) {
+    /* No ESMTP arguments: Postfix ignores or rejects them (platform notes). */
+    if (p.sender && smfi_chgfrom(ctx, p.sender, NULL) != MI_SUCCESS) {
+	log_error("%s: rule %s: could not change the sender; message tempfailed",
+		  m->qid, r->name);
+	goto out;
+    }
+    if (p.add_skipped)
+	log_warning("%s: rule %s: %s not added: header changes were not "
+		    "negotiated on this connection", m->qid, r->name, r->original_header);
+    if (p.add_name && smfi_insheader(ctx, 0, (char *) p.add_name, p.add_value) != MI_SUCCESS) {
+	log_error("%s: rule %s: could not add %s; message tempfailed",
+		  m->qid, r->name, p.add_name);
+	goto out;
+    }
+    note_from(m->qid, &p, m->from.count);
+    if (p.from == PLAN_FROM_CHANGE && smfi_chgheader(ctx, "From", 1, p.from_value) != MI_SUCCESS) {
+	log_error("%s: could not change the From: header", m->qid);
 	log_error("%s: rule %s: From: header rewrite failed; message tempfailed",
 		  m->qid, r->name);
-	return (SMFIS_TEMPFAIL);
+	goto out;
     }
     /* Counted either way: the rule decided the message (see SIGUSR2). */
-    rule_count_hit(r);
-    if (changed)
-	note_rewrite(LOG_LVL_INFO, m->qid, r->name, m->sender, d->sender, note);
+    rule_count_hit(d->rule);
+    if (p.sender)
+	note_rewrite(LOG_LVL_INFO, m->qid, r->name, m->sender, d->sender,
+		     p.from == PLAN_FROM_CHANGE ? "; From: header rewritten" : "");
     else
-	note_unchanged(m->qid, r->name, m->sender, note);
-    return (SMFIS_CONTINUE);
+	note_unchanged(m->qid, r->name, m->sender,
+		       p.from == PLAN_FROM_CHANGE ? "; From: header rewritten" : "");
+    result = SMFIS_CONTINUE;
+out:
+    plan_clear(&p);
+    return (result);
 }
 
 /* efm_eom - decide and act */
