@@ -435,7 +435,7 @@ efm_envfrom(SMFICTX *ctx, char **argv)
     if (settled && (r == NULL || r->keep)) {
 	/* Nothing will change: let the MTA skip us for this message. */
 	if (r != NULL)
-	    rule_count_hit((struct rule *) r);
+	    snapshot_count_hit(m->snap, r);
 	if (log_enabled(LOG_LVL_DEBUG))
 	    note_decision(m->qid, m->sender, r ? "kept by rule " : "no rule can match",
 			  r ? r->name : "");
@@ -569,7 +569,7 @@ apply(SMFICTX *ctx, struct conn *c, struct decision *d)
 	goto out;
     }
     /* Counted either way: the rule decided the message (see SIGUSR2). */
-    rule_count_hit(d->rule);
+    snapshot_count_hit(m->snap, d->rule);
     if (p.sender)
 	note_rewrite(LOG_LVL_INFO, m->qid, r->name, m->sender, d->sender,
 		     p.from == PLAN_FROM_CHANGE ? "; From: header rewritten" : "");
@@ -614,7 +614,7 @@ efm_eom(SMFICTX *ctx)
 	    note_decision(m->qid, m->sender, "no rule matched", "");
 	break;
     case DECISION_KEEP:
-	rule_count_hit(d.rule);
+	snapshot_count_hit(m->snap, d.rule);
 	if (log_enabled(LOG_LVL_DEBUG))
 	    note_decision(m->qid, m->sender, "kept by rule ", d.rule->name);
 	break;
