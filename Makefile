@@ -48,7 +48,7 @@ ALL_LDFLAGS	= $(HARDEN_LDFLAGS) $(LDFLAGS) -pthread
 LIBS		= $(MILTER_LIBS) $(PCRE2_LIBS) $(CONFUSE_LIBS) -ldl
 
 # The deciding code: no libmilter, unit-tested and fuzzed on its own.
-CORE		= log addr netaddr pattern prefilter rules eval linemap sockspec config \
+CORE		= log addr netaddr pattern prefilter rules eval plan linemap sockspec config \
 		  import peer pfconf pfcheck pflogin exits
 DAEMON		= $(CORE) current callbacks admit signals pfrun main
 CORE_OBJS	= $(CORE:%=$(BUILD)/milter/%.o)
@@ -56,7 +56,7 @@ DAEMON_OBJS	= $(DAEMON:%=$(BUILD)/milter/%.o)
 BIN		= $(BUILD)/envfrom-milter
 
 UNIT_TESTS	= addr netaddr pattern prefilter eval eval_nomem config reload linemap import log \
-		  pfconf pfcheck peer sockspec vec exits
+		  pfconf pfcheck peer plan sockspec vec exits
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
 TEST_TOOLS	= $(BUILD)/tests/milter-client $(BUILD)/tests/syslog-sink
 

@@ -9,32 +9,32 @@
  *	This module is the only one that knows libmilter's callbacks.  It
  *	collects what the MTA tells about a connection and a message, hands
  *	it to the evaluator (eval.c) as it arrives, and at end of message
- *	applies the decision with smfi_chgfrom() (and the optional header
- *	actions).
+ *	carries out the decision's plan (plan.c: the new sender, the header
+ *	to add, the new From:), the same plan envfrom-milter -t prints.
  *
  *	State: per connection and per message, in a struct conn reached with
  *	smfi_getpriv(); nothing is shared between connections except the
- *	immutable rule set, held through a reference-counted snapshot from
- *	MAIL FROM to end of message or abort (current.c).  The connection
- *	also holds the snapshot its negotiation was made for.
+ *	immutable rule set, held through a reference-counted snapshot
+ *	(current.c).
+ *
+ *	Rules are bound per connection, as OpenDKIM binds its configuration:
+ *	a connection takes the rules in force when the MTA negotiates, and
+ *	every message on it is decided by them, until it closes.  What is
+ *	negotiated (the steps, the actions) follows from those same rules,
+ *	so a message always gets the data its rules test.  A reload
+ *	therefore applies from the next connection: for Postfix, the next
+ *	SMTP session (smtpd) or the next message (cleanup, for sendmail(1)
+ *	mail); a session already open finishes with the rules it started
+ *	with.  Each message also holds its own reference, from MAIL FROM to
+ *	end of message or abort.
  *
  *	Negotiation, per connection: the action flags and protocol steps
- *	requested depend on what the rules in force need, because every
+ *	requested depend on what the connection's rules need, because every
  *	step is a round trip that costs Postfix and libmilter more than our
  *	work does.  Body, unknown commands and end-of-headers are never
  *	requested; connect only when some rule tests the client, the origin
  *	or the listener; recipients only when some rule tests them, headers
  *	only when some rule reads or changes From:.
- *
- *	Reloads: a message takes the rules in force at its MAIL FROM, unless
- *	they need a step or action that was not negotiated on its connection
- *	(a reload since the MTA connected added a recipient, header or
- *	client condition, or a header action): the MTA does not send those
- *	steps on this connection, so such rules would be evaluated without
- *	the data they test (a recipient condition never holds without
- *	recipients, and the message would leave unrewritten).  That message
- *	is decided by the rules the connection was negotiated for instead;
- *	the next connection negotiates for the new rules.
  *
  *	On inet: sockets HELO and DATA are requested too, although nothing is
  *	done with them: Postfix sends their macro packets whether or not the
@@ -95,6 +95,7 @@
 #include "current.h"
 #include "eval.h"
 #include "log.h"
+#include "plan.h"
 
 #define QID_LEN		64
 
@@ -107,16 +108,13 @@ struct msg {
     char    qid[QID_LEN];		/* env.logid points here */
     char   *sender;			/* internal form */
     char   *auth;
-    char   *from_value;			/* first From: header, as received */
-    unsigned from_count;
+    struct plan_from from;		/* the From: headers, parsed once */
     int     failed;			/* undecidable: end of message tempfails it */
 };
 
 struct conn {
     unsigned long actions;		/* negotiated SMFIF_* */
-    int     negotiated;			/* the MTA sends only what neg_needs asks */
-    unsigned neg_needs;			/* RS_NEED_*, RS_ACT_* negotiated for */
-    struct snapshot *neg_snap;		/* the rules negotiated for (NULL: none) */
+    struct snapshot *snap;		/* this connection's rules (NULL: none) */
     int     want_headers;		/* header step negotiated */
     int     has_client;
     struct netaddr client;
@@ -135,7 +133,7 @@ msg_reset(struct msg *m)
     current_release(m->snap);
     free(m->sender);
     free(m->auth);
-    free(m->from_value);
+    plan_from_clear(&m->from);
     memset(m, 0, sizeof(*m));
 }
 
@@ -293,47 +291,6 @@ note_invalid(const char *qid, const char *rule, const char *old, const char *res
 	      why);
 }
 
-/* Needs that change what is negotiated with the MTA (see efm_negotiate). */
-#define NEGOTIATED_NEEDS	(RS_NEED_RCPT | RS_NEED_HEADERS | RS_NEED_CONNECT \
-				 | RS_ACT_CHGHDRS | RS_ACT_ADDHDRS)
-
-/* note_older_rules - a message is decided by the rules its connection was negotiated for */
-
-static COLD void
-note_older_rules(const char *qid, unsigned missing)
-{
-    log_info("%s: the rules reloaded since the MTA connected need%s%s%s%s%s, which "
-	     "were not negotiated on this connection; this message is decided by the "
-	     "rules loaded before", qid,
-	     missing & RS_NEED_RCPT ? " recipients" : "",
-	     missing & RS_NEED_HEADERS ? " headers" : "",
-	     missing & RS_NEED_CONNECT ? " client data" : "",
-	     missing & RS_ACT_CHGHDRS ? " header changes" : "",
-	     missing & RS_ACT_ADDHDRS ? " added headers" : "");
-}
-
-/*
- * message_rules - the rules for a new message (a reference; NULL if none):
- * those in force, unless they need what this connection was not
- * negotiated for; then the ones it was negotiated for (DESCRIPTION)
- */
-
-static struct snapshot *
-message_rules(struct conn *c, const char *qid)
-{
-    struct snapshot *snap = current_acquire();
-    unsigned missing;
-
-    if (snap == NULL || !c->negotiated)
-	return (snap);
-    missing = snapshot_config(snap)->rules->needs & NEGOTIATED_NEEDS & ~c->neg_needs;
-    if (missing == 0)
-	return (snap);
-    current_release(snap);
-    note_older_rules(qid, missing);
-    return (current_hold(c->neg_snap));
-}
-
 /* efm_negotiate - request only the steps and actions the rules need */
 
 static sfsistat
@@ -362,13 +319,11 @@ efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     }
     if ((c = conn_get(ctx)) == NULL)
 	return (SMFIS_REJECT);
-    /* Kept until close: messages whose rules need more fall back to it. */
+    /* The connection's rules, until close (DESCRIPTION). */
     if ((snap = current_acquire()) != NULL)
 	needs = snapshot_config(snap)->rules->needs;
-    current_release(c->neg_snap);
-    c->neg_snap = snap;
-    c->neg_needs = needs;
-    c->negotiated = 1;
+    current_release(c->snap);
+    c->snap = snap;
     if (needs & RS_ACT_CHGHDRS)
 	want |= SMFIF_CHGHDRS;
     if (needs & RS_ACT_ADDHDRS)
@@ -463,7 +418,7 @@ efm_envfrom(SMFICTX *ctx, char **argv)
     if ((auth = smfi_getsymval(ctx, "{auth_authen}")) != NULL && *auth
 	&& (m->auth = strdup(auth)) == NULL)
 	goto nomem;
-    if ((m->snap = message_rules(c, m->qid)) == NULL) {
+    if ((m->snap = current_hold(c->snap)) == NULL) {
 	log_error("%s: no configuration loaded; message tempfailed", m->qid);
 	return (SMFIS_TEMPFAIL);
     }
@@ -480,7 +435,7 @@ efm_envfrom(SMFICTX *ctx, char **argv)
     if (settled && (r == NULL || r->keep)) {
 	/* Nothing will change: let the MTA skip us for this message. */
 	if (r != NULL)
-	    rule_count_hit((struct rule *) r);
+	    snapshot_count_hit(m->snap, r);
 	if (log_enabled(LOG_LVL_DEBUG))
 	    note_decision(m->qid, m->sender, r ? "kept by rule " : "no rule can match",
 			  r ? r->name : "");
@@ -535,126 +490,96 @@ efm_header(SMFICTX *ctx, char *name, char *value)
 {
     struct conn *c = smfi_getpriv(ctx);
     struct msg *m;
-    struct addr_mailbox mb;
-    const char *why;
 
     if (c == NULL || c->msg.eval == NULL || strcasecmp(name, "From") != 0)
 	return (SMFIS_CONTINUE);
     m = &c->msg;
-    if (++m->from_count > 1)
+    if (m->from.count > 0) {
+	m->from.count++;			/* only the first is read */
 	return (SMFIS_CONTINUE);
-    if ((m->from_value = strdup(value)) == NULL
-	|| addr_header_mailbox(value, &mb, &why) == ADDR_NOMEM) {
+    }
+    if (plan_from_add(&m->from, value) < 0) {
 	msg_fail(m, "the From: header");
 	return (SMFIS_CONTINUE);
     }
-    eval_header_from(m->eval, mb.internal);
-    free(mb.internal);
+    eval_header_from(m->eval, plan_from_address(&m->from));
     return (SMFIS_CONTINUE);
 }
 
-/* rewrite_header_from - change From:'s address to the new sender; 0 or -1 */
+/* note_from - why From: was not rewritten, as a warning */
 
-static int
-rewrite_header_from(SMFICTX *ctx, struct conn *c, const char *new_sender,
-		            const char **note)
+static void
+note_from(const char *qid, const struct plan *p, unsigned count)
 {
-    struct msg *m = &c->msg;
-    struct addr_mailbox mb;
-    const char *why = NULL;
-    char   *value;
-    int     rc;
-
-    *note = "";
-    if (!(c->actions & SMFIF_CHGHDRS) || !c->want_headers) {
+    switch (p->from) {
+    case PLAN_FROM_NOT_NEGOTIATED:
 	log_warning("%s: From: not rewritten: header changes were not "
-		    "negotiated on this connection", m->qid);
-	return (0);
-    }
-    if (m->from_count != 1) {
-	log_warning("%s: From: not rewritten: the message has %u From: headers",
-		    m->qid, m->from_count);
-	return (0);
-    }
-    switch (addr_header_mailbox(m->from_value, &mb, &why)) {
-    case ADDR_NOMEM:
-	return (-1);
-    case ADDR_INVALID:
-    case ADDR_NULL:
-	log_warning("%s: From: not rewritten: %s", m->qid, why);
-	return (0);
+		    "negotiated on this connection", qid);
+	break;
+    case PLAN_FROM_NONE:
+    case PLAN_FROM_SEVERAL:
+	log_warning("%s: From: not rewritten: the message has %u From: headers", qid, count);
+	break;
+    case PLAN_FROM_UNUSABLE:
+	log_warning("%s: From: not rewritten: %s", qid, p->from_why);
+	break;
     default:
 	break;
     }
-    if (strcmp(mb.internal, new_sender) == 0) {
-	free(mb.internal);
-	return (0);
-    }
-    value = addr_header_replace(m->from_value, &mb, new_sender);
-    free(mb.internal);
-    if (value == NULL)
-	return (-1);
-    rc = smfi_chgheader(ctx, "From", 1, value);
-    free(value);
-    if (rc != MI_SUCCESS) {
-	log_error("%s: could not change the From: header", m->qid);
-	return (-1);
-    }
-    *note = "; From: header rewritten";
-    return (0);
 }
 
-/* apply - carry out a rewrite decision; SMFIS_CONTINUE or SMFIS_TEMPFAIL */
+/* apply - carry out a rewrite decision's plan; SMFIS_CONTINUE or SMFIS_TEMPFAIL */
 
 static sfsistat
 apply(SMFICTX *ctx, struct conn *c, struct decision *d)
 {
     struct msg *m = &c->msg;
-    struct rule *r = d->rule;
-    const char *note = "";
-    char   *ext;
-    int     rc;
-    int     changed = strcmp(d->sender, m->sender) != 0;
+    const struct rule *r = d->rule;
+    struct plan p;
+    unsigned can = 0;
+    sfsistat result = SMFIS_TEMPFAIL;
 
-    if (changed) {
-	if ((ext = addr_external(d->sender, 1)) == NULL)
-	    return (SMFIS_TEMPFAIL);
-	/* No ESMTP arguments: Postfix ignores or rejects them (platform notes). */
-	rc = smfi_chgfrom(ctx, ext, NULL);
-	free(ext);
-	if (rc != MI_SUCCESS) {
-	    log_error("%s: rule %s: could not change the sender; message tempfailed",
-		      m->qid, r->name);
-	    return (SMFIS_TEMPFAIL);
-	}
-	if (r->original_header && !(c->actions & SMFIF_ADDHDRS)) {
-	    log_warning("%s: rule %s: %s not added: header changes were not "
-			"negotiated on this connection", m->qid, r->name,
-			r->original_header);
-	} else if (r->original_header) {
-	    if ((ext = addr_external(m->sender, 1)) == NULL)
-		return (SMFIS_TEMPFAIL);
-	    rc = smfi_insheader(ctx, 0, r->original_header, ext);
-	    free(ext);
-	    if (rc != MI_SUCCESS) {
-		log_error("%s: rule %s: could not add %s; message tempfailed",
-			  m->qid, r->name, r->original_header);
-		return (SMFIS_TEMPFAIL);
-	    }
-	}
+    if (c->actions & SMFIF_ADDHDRS)
+	can |= PLAN_CAN_ADD_HEADER;
+    if ((c->actions & SMFIF_CHGHDRS) && c->want_headers)
+	can |= PLAN_CAN_CHANGE_HEADER;
+    if (plan_make(&p, d, m->sender, &m->from, can) < 0) {
+	log_error("%s: out of memory; message tempfailed", m->qid);
+	goto out;
     }
-    if (r->rewrite_header_from && rewrite_header_from(ctx, c, d->sender, &note) < 0) {
+    /* No ESMTP arguments: Postfix ignores or rejects them (platform notes). */
+    if (p.sender && smfi_chgfrom(ctx, p.sender, NULL) != MI_SUCCESS) {
+	log_error("%s: rule %s: could not change the sender; message tempfailed",
+		  m->qid, r->name);
+	goto out;
+    }
+    if (p.add_skipped)
+	log_warning("%s: rule %s: %s not added: header changes were not "
+		    "negotiated on this connection", m->qid, r->name, r->original_header);
+    if (p.add_name && smfi_insheader(ctx, 0, (char *) p.add_name, p.add_value) != MI_SUCCESS) {
+	log_error("%s: rule %s: could not add %s; message tempfailed",
+		  m->qid, r->name, p.add_name);
+	goto out;
+    }
+    note_from(m->qid, &p, m->from.count);
+    if (p.from == PLAN_FROM_CHANGE && smfi_chgheader(ctx, "From", 1, p.from_value) != MI_SUCCESS) {
+	log_error("%s: could not change the From: header", m->qid);
 	log_error("%s: rule %s: From: header rewrite failed; message tempfailed",
 		  m->qid, r->name);
-	return (SMFIS_TEMPFAIL);
+	goto out;
     }
     /* Counted either way: the rule decided the message (see SIGUSR2). */
-    rule_count_hit(r);
-    if (changed)
-	note_rewrite(LOG_LVL_INFO, m->qid, r->name, m->sender, d->sender, note);
+    snapshot_count_hit(m->snap, d->rule);
+    if (p.sender)
+	note_rewrite(LOG_LVL_INFO, m->qid, r->name, m->sender, d->sender,
+		     p.from == PLAN_FROM_CHANGE ? "; From: header rewritten" : "");
     else
-	note_unchanged(m->qid, r->name, m->sender, note);
-    return (SMFIS_CONTINUE);
+	note_unchanged(m->qid, r->name, m->sender,
+		       p.from == PLAN_FROM_CHANGE ? "; From: header rewritten" : "");
+    result = SMFIS_CONTINUE;
+out:
+    plan_clear(&p);
+    return (result);
 }
 
 /* efm_eom - decide and act */
@@ -689,7 +614,7 @@ efm_eom(SMFICTX *ctx)
 	    note_decision(m->qid, m->sender, "no rule matched", "");
 	break;
     case DECISION_KEEP:
-	rule_count_hit(d.rule);
+	snapshot_count_hit(m->snap, d.rule);
 	if (log_enabled(LOG_LVL_DEBUG))
 	    note_decision(m->qid, m->sender, "kept by rule ", d.rule->name);
 	break;
@@ -726,7 +651,7 @@ efm_close(SMFICTX *ctx)
 
     if (c != NULL) {
 	msg_reset(&c->msg);
-	current_release(c->neg_snap);
+	current_release(c->snap);
 	free(c->listener);
 	free(c);
 	smfi_setpriv(ctx, NULL);

@@ -9,18 +9,21 @@
  *	snap = current_hold(snap);		one more reference to it
  *	rules = snapshot_config(snap)->rules;
  *	current_release(snap);			end of message, abort, close
+ *	snapshot_count_hit(snap, rule);		a message this rule decided
  *	current_log_hits("SIGUSR2");
  * DESCRIPTION
- *	A message is evaluated from start to end with the rules that were in
- *	force at its MAIL FROM, even if a reload happens meanwhile: each
- *	message holds a reference to a snapshot, and a snapshot replaced by
- *	current_install() is freed when its last message releases it.  Only
+ *	A connection, and each of its messages, is decided with the rules
+ *	that were in force when it began, even if a reload happens meanwhile:
+ *	each holds a reference to a snapshot, and a snapshot replaced by
+ *	current_install() is freed when its last user releases it.  Only
  *	the reference count and the current pointer are shared and changed;
  *	both are under one mutex (the count is never touched outside it).
  *
- *	When a snapshot is freed its per-rule hit counters are logged, so
- *	counts survive into the log across reloads and at exit
- *	(current_install(NULL)).
+ *	The per-rule hit counters live in the snapshot, not in the rules,
+ *	which stay immutable once compiled: a counter is the one thing
+ *	written while messages are served, with atomic adds.  When a
+ *	snapshot is freed its counters are logged, so counts survive into
+ *	the log across reloads and at exit (current_install(NULL)).
  * DIAGNOSTICS
  *	None.
  */
@@ -34,6 +37,7 @@
 struct snapshot {
     struct config *cf;
     unsigned long refs;			/* under lock */
+    unsigned long *hits;		/* per rule index; __atomic */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -42,14 +46,17 @@ static struct snapshot *current;
 /* log_hits - one line per rule with its count */
 
 static void
-log_hits(const struct config *cf, const char *why)
+log_hits(const struct snapshot *s, const char *why)
 {
-    const struct ruleset *rs = cf->rules;
+    const struct ruleset *rs = s->cf->rules;
+    unsigned long n;
     size_t  i;
 
-    for (i = 0; i < rs->nrules; i++)
+    for (i = 0; i < rs->nrules; i++) {
+	n = __atomic_load_n(&s->hits[i], __ATOMIC_RELAXED);
 	log_info("rule %s: %lu message%s decided (%s)", rs->rules[i]->name,
-		 rule_hits(rs->rules[i]), rule_hits(rs->rules[i]) == 1 ? "" : "s", why);
+		 n, n == 1 ? "" : "s", why);
+    }
 }
 
 /* put - drop one reference; the caller holds the lock. Returns what to free. */
@@ -67,8 +74,9 @@ finish(struct snapshot *s, const char *why)
 {
     if (s == NULL)
 	return;
-    log_hits(s->cf, why);
+    log_hits(s, why);
     config_free(s->cf);
+    free(s->hits);
     free(s);
 }
 
@@ -81,7 +89,9 @@ current_install(struct config *cf)
     struct snapshot *old = NULL;
 
     if (cf != NULL) {
-	if ((s = malloc(sizeof(*s))) == NULL) {
+	if ((s = malloc(sizeof(*s))) == NULL
+	    || (s->hits = calloc(cf->rules->nrules + 1, sizeof(*s->hits))) == NULL) {
+	    free(s);
 	    /* Keep the old rules rather than run with none. */
 	    log_error("out of memory installing the new configuration; "
 		      "keeping the previous one");
@@ -141,6 +151,14 @@ current_release(struct snapshot *s)
     finish(dead, "until reload");
 }
 
+/* snapshot_count_hit - count one message decided by rule r of this snapshot */
+
+void
+snapshot_count_hit(struct snapshot *s, const struct rule *r)
+{
+    __atomic_add_fetch(&s->hits[r->index], 1, __ATOMIC_RELAXED);
+}
+
 /* snapshot_config - the config a snapshot holds */
 
 const struct config *
@@ -158,6 +176,6 @@ current_log_hits(const char *why)
 
     if ((s = current_acquire()) == NULL)
 	return;
-    log_hits(s->cf, why);
+    log_hits(s, why);
     current_release(s);
 }

@@ -37,7 +37,7 @@ enum decision_kind {
 
 struct decision {
     enum decision_kind kind;
-    struct rule *rule;			/* the deciding rule, NULL for NONE */
+    const struct rule *rule;		/* the deciding rule, NULL for NONE */
     char   *sender;			/* new internal-form sender (REWRITE, INVALID) */
     const char *why;			/* why the result is INVALID */
 };

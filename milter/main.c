@@ -75,6 +75,7 @@
 #include "import.h"
 #include "log.h"
 #include "peer.h"
+#include "plan.h"
 #include "pfrun.h"
 #include "signals.h"
 #include "sockspec.h"
@@ -209,7 +210,8 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
     struct config *cf;
     struct eval_env env;
     struct eval_rcpt rcpts[MAX_RCPTS];
-    struct addr_mailbox mb;
+    struct plan_from from;
+    struct plan plan;
     struct decision d;
     struct eval *e = NULL;
     char   *sender = NULL;
@@ -224,7 +226,8 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
     log_open("envfrom-milter", LOG_TO_STDERR, 0);
     log_set_level(LOG_LVL_WARNING);
     memset(&env, 0, sizeof(env));
-    memset(&mb, 0, sizeof(mb));
+    memset(&from, 0, sizeof(from));
+    memset(&plan, 0, sizeof(plan));
     memset(&d, 0, sizeof(d));
     env.logid = "dry-run";
     if (addr_parse(sender_arg, &sender, &why) < 0) {
@@ -270,9 +273,13 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
 	rcpts[i].addr = internal;
 	nparsed = i + 1;
     }
-    if (from_header != NULL && addr_header_mailbox(from_header, &mb, &why) < 0)
+    if (from_header != NULL && plan_from_add(&from, from_header) < 0) {
+	status = EX_OSERR;
+	goto out;
+    }
+    if (from_header != NULL && plan_from_address(&from) == NULL)
 	fprintf(stderr, "envfrom-milter: From: header \"%s\": %s: header_from "
-		"conditions will not hold\n", from_header, why ? why : "out of memory");
+		"conditions will not hold\n", from_header, from.why ? from.why : "no address");
     if ((e = eval_start(cf->rules, &env)) == NULL) {
 	status = EX_OSERR;
 	goto out;
@@ -280,8 +287,9 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
     for (i = 0; i < nrcpt; i++)
 	(void) eval_rcpt(e, &rcpts[i]);
     if (from_header != NULL)
-	eval_header_from(e, mb.internal);
-    if (eval_finish(e, &d) < 0) {
+	eval_header_from(e, plan_from_address(&from));
+    if (eval_finish(e, &d) < 0 || (d.kind == DECISION_REWRITE
+	&& plan_make(&plan, &d, sender, &from, PLAN_CAN_ADD_HEADER | PLAN_CAN_CHANGE_HEADER) < 0)) {
 	status = EX_OSERR;
 	goto out;
     }
@@ -309,29 +317,21 @@ dry_run(const char *sender_arg, char **rcpt_args, size_t nrcpt, const char *logi
 	break;
     }
     if (d.rule != NULL)
-	(void) eval_explain(e, d.rule->index, rcpts, nrcpt, mb.internal, stdout);
-    if (d.kind == DECISION_REWRITE && d.rule->original_header
-	&& strcmp(d.sender, sender) != 0) {
-	out = addr_external(sender, 1);
-	printf("    header added: %s: %s\n", d.rule->original_header, out ? out : "?");
-	free(out);
-    }
-    if (d.kind == DECISION_REWRITE && d.rule->rewrite_header_from) {
-	if (mb.internal == NULL) {
-	    printf("    From: header not rewritten: %s\n", from_header ? "unusable" : "none given (-H)");
-	} else if (strcmp(mb.internal, d.sender) != 0) {
-	    out = addr_header_replace(from_header, &mb, d.sender);
-	    printf("    header changed: From: %s\n", out ? out : "?");
-	    free(out);
-	}
-    }
+	(void) eval_explain(e, d.rule->index, rcpts, nrcpt, plan_from_address(&from), stdout);
+    /* The same plan the daemon carries out (plan.c). */
+    if (plan.add_name)
+	printf("    header added: %s: %s\n", plan.add_name, plan.add_value);
+    if (plan.from == PLAN_FROM_NONE || plan.from == PLAN_FROM_UNUSABLE)
+	printf("    From: header not rewritten: %s\n", from_header ? "unusable" : "none given (-H)");
+    else if (plan.from == PLAN_FROM_CHANGE)
+	printf("    header changed: From: %s\n", plan.from_value);
     if (verbose) {
 	size_t  last = d.rule ? d.rule->index : cf->rules->nrules;
 
 	for (i = 0; i < last; i++) {
 	    printf("rule \"%s\" (#%lu): did not hold\n", cf->rules->rules[i]->name,
 		   (unsigned long) i + 1);
-	    (void) eval_explain(e, i, rcpts, nrcpt, mb.internal, stdout);
+	    (void) eval_explain(e, i, rcpts, nrcpt, plan_from_address(&from), stdout);
 	}
     } else if (d.kind == DECISION_NONE && cf->rules->nrules > 0) {
 	printf("(use -v to see why each rule did not hold)\n");
@@ -342,7 +342,8 @@ out:
     eval_free(e);
     for (i = 0; i < nparsed; i++)
 	free((char *) rcpts[i].addr);
-    free(mb.internal);
+    plan_clear(&plan);
+    plan_from_clear(&from);
     free(sender);
     config_free(cf);
     return (status);

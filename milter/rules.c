@@ -118,22 +118,6 @@ ruleset_find(const struct ruleset *rs, const char *name)
     return (NULL);
 }
 
-/* rule_count_hit - count one message decided by this rule */
-
-void
-rule_count_hit(struct rule *r)
-{
-    __atomic_add_fetch(&r->hits, 1, __ATOMIC_RELAXED);
-}
-
-/* rule_hits - messages decided by this rule since it was loaded */
-
-unsigned long
-rule_hits(const struct rule *r)
-{
-    return (__atomic_load_n(&r->hits, __ATOMIC_RELAXED));
-}
-
 /* compile_field - compile one optional pattern; 1 if it failed */
 
 static int

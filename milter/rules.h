@@ -75,7 +75,6 @@ struct rule {
     struct tmpl_part *rewrite;
     size_t  nparts;
     int     prefiltered;		/* the prefilter knows text sender needs */
-    unsigned long hits;			/* changed only with __atomic builtins */
 };
 
 /* What the loaded rules need from the MTA (ruleset_needs). */
@@ -104,8 +103,6 @@ struct ruleset *ruleset_create(unsigned long match_limit, unsigned long depth_li
 int	ruleset_add(struct ruleset *, const struct rule_spec *, rule_error_fn, void *ctx);
 void	ruleset_free(struct ruleset *);
 const struct rule *ruleset_find(const struct ruleset *, const char *name);
-void	rule_count_hit(struct rule *);
-unsigned long rule_hits(const struct rule *);
 char   *rule_substitute(const struct rule *, const char *subject,
 			        pcre2_match_data *md);
 
