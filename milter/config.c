@@ -99,59 +99,10 @@ static const char *const field_key[RF_FIELD_COUNT] = {
     [RF_NULL_SENDER] = "null_sender",
 };
 
-/* -n prints it; the log has a level of its own (config_msgs_log). */
-#define WARNING_PREFIX	"warning: "
-
-static void vadd_msg(struct load *, int, int, const char *, va_list)
-		__attribute__((format(printf, 4, 0)));
-
-/* vadd_msg - record one message for a line (0: no line) */
-
-static void
-vadd_msg(struct load *ld, int is_error, int line, const char *fmt, va_list ap)
-{
-    struct config_msgs *m = ld->msgs;
-    char    prefix[32];
-    char   *text;
-    va_list aq;
-    int     plen;
-    int     tlen;
-    size_t  nlen = strlen(ld->name);
-
-    /* No fixed buffer: file names and quoted values can be of any length. */
-    if (line > 0)
-	plen = snprintf(prefix, sizeof(prefix), ":%d: %s", line, is_error ? "" : WARNING_PREFIX);
-    else
-	plen = snprintf(prefix, sizeof(prefix), ": %s", is_error ? "" : WARNING_PREFIX);
-    va_copy(aq, ap);
-    tlen = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    if (is_error)
-	m->errors++;
-    if (plen < 0 || tlen < 0 || (text = malloc(nlen + plen + tlen + 1)) == NULL) {
-	ld->nomem = 1;
-	return;
-    }
-    memcpy(text, ld->name, nlen);
-    memcpy(text + nlen, prefix, plen);
-    vsnprintf(text + nlen + plen, tlen + 1, fmt, ap);
-    if (VEC_RESERVE(m->v, m->alloc, m->n + 1, 16) < 0) {
-	free(text);
-	ld->nomem = 1;
-	return;
-    }
-    m->v[m->n].text = text;
-    m->v[m->n].where_len = nlen + plen - (is_error ? 0 : strlen(WARNING_PREFIX));
-    m->v[m->n].line = line;
-    m->v[m->n].order = (int) m->n;
-    m->v[m->n].is_error = is_error;
-    m->n++;
-}
-
 static void add_msg(struct load *, int, int, const char *,...)
 		__attribute__((format(printf, 4, 5)));
 
-/* add_msg - record one error or warning */
+/* add_msg - record one error or warning for a line (0: no line) */
 
 static void
 add_msg(struct load *ld, int is_error, int line, const char *fmt,...)
@@ -159,7 +110,8 @@ add_msg(struct load *ld, int is_error, int line, const char *fmt,...)
     va_list ap;
 
     va_start(ap, fmt);
-    vadd_msg(ld, is_error, line, fmt, ap);
+    if (config_msgs_vadd(ld->msgs, ld->name, is_error, line, fmt, ap) < 0)
+	ld->nomem = 1;
     va_end(ap);
 }
 
@@ -181,7 +133,8 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
     /* libconfuse's count can run past the end; never name a line that is not there. */
     if (line > current_load->lm.lines)
 	line = current_load->lm.lines;
-    vadd_msg(current_load, 1, line, fmt, ap);
+    if (config_msgs_vadd(current_load->msgs, current_load->name, 1, line, fmt, ap) < 0)
+	current_load->nomem = 1;
 }
 
 /* rule_error - ruleset_add()'s reporter: blame the option's line */
@@ -198,7 +151,8 @@ rule_error(void *ctx, enum rule_field field, const char *fmt,...)
     if (line == 0)
 	line = linemap_line(&ld->lm, ld->title, NULL);
     va_start(ap, fmt);
-    vadd_msg(ld, 1, line, fmt, ap);
+    if (config_msgs_vadd(ld->msgs, ld->name, 1, line, fmt, ap) < 0)
+	ld->nomem = 1;
     va_end(ap);
 }
 
@@ -671,19 +625,6 @@ check_quoting(struct load *ld)
     }
 }
 
-/* by_line - order messages by line, keeping the order of equal lines */
-
-static int
-by_line(const void *a, const void *b)
-{
-    const struct config_msg *x = a;
-    const struct config_msg *y = b;
-
-    if (x->line != y->line)
-	return ((x->line > y->line) - (x->line < y->line));
-    return ((x->order > y->order) - (x->order < y->order));
-}
-
 /* parse - the whole load, with the lock held */
 
 static struct config *
@@ -843,7 +784,7 @@ load_locked(const char *name, const char *text, size_t len, struct config_msgs *
 	cf = NULL;
     }
     if (msgs->n > 1)
-	qsort(msgs->v, msgs->n, sizeof(*msgs->v), by_line);
+	config_msgs_sort(msgs);
     if (msgs->errors > 0) {
 	config_free(cf);
 	return (NULL);
@@ -972,46 +913,4 @@ config_override(struct config *cf, const char *socket_opt, const char *user_opt,
 	cf->user = copy;
     }
     return (0);
-}
-
-/* config_msgs_print - one message per line */
-
-void
-config_msgs_print(const struct config_msgs *m, FILE *fp)
-{
-    size_t  i;
-
-    for (i = 0; i < m->n; i++)
-	fprintf(fp, "%s\n", m->v[i].text);
-}
-
-/* config_msgs_log - send the messages to the log, whose level says "warning" */
-
-void
-config_msgs_log(const struct config_msgs *m)
-{
-    size_t  i;
-
-    for (i = 0; i < m->n; i++) {
-	const struct config_msg *v = &m->v[i];
-
-	if (v->is_error)
-	    log_error("%s", v->text);
-	else
-	    log_warning("%.*s%s", (int) v->where_len, v->text,
-			v->text + v->where_len + strlen(WARNING_PREFIX));
-    }
-}
-
-/* config_msgs_free - release collected messages */
-
-void
-config_msgs_free(struct config_msgs *m)
-{
-    size_t  i;
-
-    for (i = 0; i < m->n; i++)
-	free(m->v[i].text);
-    free(m->v);
-    memset(m, 0, sizeof(*m));
 }

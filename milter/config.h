@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "log.h"
+#include "msgs.h"
 #include "netaddr.h"
 #include "rules.h"
 #include "sockspec.h"
@@ -39,27 +40,10 @@ struct config {
     struct ruleset *rules;
 };
 
-/* Messages from loading: errors make the load fail, warnings do not. */
-struct config_msgs {
-    struct config_msg {
-	int     line;
-	int     order;			/* keeps equal lines in report order */
-	int     is_error;
-	char   *text;			/* "FILE:LINE: [warning: ]message" */
-	size_t  where_len;		/* of "FILE:LINE: " */
-    }      *v;
-    size_t  n;
-    size_t  alloc;
-    size_t  errors;
-};
-
 struct config *config_load(const char *path, struct config_msgs *);
 struct config *config_load_text(const char *name, const char *text, size_t len,
 				        struct config_msgs *);
 void	config_free(struct config *);
-void	config_msgs_print(const struct config_msgs *, FILE *);
-void	config_msgs_log(const struct config_msgs *);
-void	config_msgs_free(struct config_msgs *);
 int	config_override(struct config *, const char *socket_opt, const char *user_opt,
 			        char *err, size_t errlen);
 
