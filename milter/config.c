@@ -28,6 +28,11 @@
  *	reached, a milter socket open beyond loopback, the shipped example's
  *	placeholders still in a rule that rewrites) do not fail the load.
  *
+ *	This module is the load itself and libconfuse's glue; the global
+ *	settings are read in config_settings.c, the rule sections and their
+ *	warnings in config_rules.c, the messages collected in msgs.c (the
+ *	load in progress, struct load, is shared through confload.h).
+ *
  *	The command line's -s and -u go into the loaded config through
  *	config_override(), so that the rest of the daemon reads one source:
  *	cf->socket (parsed by sockspec.c) and cf->user.
@@ -62,18 +67,8 @@
 
 #include <confuse.h>
 
-#include "config.h"
-#include "linemap.h"
+#include "confload.h"
 #include "sockspec.h"
-#include "vec.h"
-
-struct load {
-    const char *name;			/* file name for messages */
-    struct config_msgs *msgs;
-    struct linemap lm;
-    const char *title;			/* rule being built */
-    int     nomem;
-};
 
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -81,31 +76,10 @@ static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 extern int cfg_yylex_destroy(void) __attribute__((weak));
 static struct load *current_load;	/* for libconfuse's error callback */
 
-/* Option names for rule_field values, to find their lines. */
-static const char *const field_key[RF_FIELD_COUNT] = {
-    [RF_RULE] = NULL,
-    [RF_SENDER] = "sender",
-    [RF_REWRITE] = "rewrite",
-    [RF_KEEP] = "keep",
-    [RF_CLIENT] = "client",
-    [RF_AUTH] = "auth",
-    [RF_RECIPIENT] = "recipient",
-    [RF_TRANSPORT] = "transport",
-    [RF_NEXTHOP] = "nexthop",
-    [RF_LISTENER] = "listener",
-    [RF_HEADER_FROM] = "header_from",
-    [RF_ORIGINAL_HEADER] = "original_header",
-    [RF_REWRITE_HEADER_FROM] = "rewrite_header_from",
-    [RF_NULL_SENDER] = "null_sender",
-};
+/* load_msg - record one error or warning for a line (0: no line) */
 
-static void add_msg(struct load *, int, int, const char *,...)
-		__attribute__((format(printf, 4, 5)));
-
-/* add_msg - record one error or warning for a line (0: no line) */
-
-static void
-add_msg(struct load *ld, int is_error, int line, const char *fmt,...)
+void
+load_msg(struct load *ld, int is_error, int line, const char *fmt,...)
 {
     va_list ap;
 
@@ -115,13 +89,8 @@ add_msg(struct load *ld, int is_error, int line, const char *fmt,...)
     va_end(ap);
 }
 
-#define ERROR_AT(ld, line, ...)		add_msg((ld), 1, (line), __VA_ARGS__)
-#define WARNING_AT(ld, line, ...)	add_msg((ld), 0, (line), __VA_ARGS__)
-
 static void confuse_error(cfg_t *, const char *, va_list)
 		__attribute__((format(printf, 2, 0)));
-static void rule_error(void *, enum rule_field, const char *,...)
-		__attribute__((format(printf, 3, 4)));
 
 /* confuse_error - libconfuse's error callback: a syntax error */
 
@@ -137,25 +106,6 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 	current_load->nomem = 1;
 }
 
-/* rule_error - ruleset_add()'s reporter: blame the option's line */
-
-static void
-rule_error(void *ctx, enum rule_field field, const char *fmt,...)
-{
-    struct load *ld = ctx;
-    int     line = 0;
-    va_list ap;
-
-    if (field > RF_RULE && field < RF_FIELD_COUNT && field_key[field])
-	line = linemap_line(&ld->lm, ld->title, field_key[field]);
-    if (line == 0)
-	line = linemap_line(&ld->lm, ld->title, NULL);
-    va_start(ap, fmt);
-    if (config_msgs_vadd(ld->msgs, ld->name, 1, line, fmt, ap) < 0)
-	ld->nomem = 1;
-    va_end(ap);
-}
-
 /* duplicate_rule - linemap's report of a title used twice */
 
 static void
@@ -165,29 +115,16 @@ duplicate_rule(void *ctx, const char *title, int line, int first_line)
 	     "(first defined at line %d)", title, first_line);
 }
 
-/* pick - map a keyword to its value; -1 if not in the list */
-
-static int
-pick(const char *value, const char *const *names, const int *values)
-{
-    int     i;
-
-    for (i = 0; names[i]; i++)
-	if (strcmp(value, names[i]) == 0)
-	    return (values[i]);
-    return (-1);
-}
-
 /*
  * libconfuse does not always report running out of memory: a value it
  * failed to copy reads back as NULL.  Such a load must fail, never go on
  * with a setting or condition missing.
  */
 
-/* get_str - a string with a default; "" and ld->nomem when libconfuse lost it */
+/* load_str - a string with a default; "" and ld->nomem when libconfuse lost it */
 
-static const char *
-get_str(struct load *ld, cfg_t *sec, const char *name)
+const char *
+load_str(struct load *ld, cfg_t *sec, const char *name)
 {
     const char *s = cfg_getstr(sec, name);
 
@@ -198,10 +135,10 @@ get_str(struct load *ld, cfg_t *sec, const char *name)
     return (s);
 }
 
-/* opt_str - an optional string: NULL when not set (or lost: ld->nomem) */
+/* load_opt_str - an optional string: NULL when not set (or lost: ld->nomem) */
 
-static const char *
-opt_str(struct load *ld, cfg_t *sec, const char *name)
+const char *
+load_opt_str(struct load *ld, cfg_t *sec, const char *name)
 {
     const char *s;
 
@@ -210,246 +147,6 @@ opt_str(struct load *ld, cfg_t *sec, const char *name)
     if ((s = cfg_getstr(sec, name)) == NULL)
 	ld->nomem = 1;
     return (s);
-}
-
-/* rule_title_ok - rule names appear in logs: keep them plain */
-
-static int
-rule_title_ok(const char *title)
-{
-    return (*title && strspn(title, "abcdefghijklmnopqrstuvwxyz"
-			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") == strlen(title));
-}
-
-/* has_no_conditions - does rule r hold for every message? */
-
-static int
-has_no_conditions(const struct rule *r)
-{
-    return (!r->sender && !r->auth && !r->listener && !r->recipient && !r->transport
-	    && !r->nexthop && !r->header_from && r->nclient == 0
-	    && r->authenticated == TRI_ANY && r->origin == ORIGIN_ANY);
-}
-
-/* build_rule - one rule section into the rule set */
-
-static void
-build_rule(struct load *ld, struct ruleset *rs, cfg_t *sec)
-{
-    static const char *const modes[] = {"any", "all", NULL};
-    static const int mode_values[] = {0, 1};
-    static const char *const tri[] = {"any", "yes", "no", NULL};
-    static const int tri_values[] = {TRI_ANY, TRI_YES, TRI_NO};
-    static const char *const origins[] = {"any", "smtp", "local", NULL};
-    static const int origin_values[] = {ORIGIN_ANY, ORIGIN_SMTP, ORIGIN_LOCAL};
-    struct rule_spec spec;
-    const char *clients[64];
-    const char **client = clients;
-    unsigned n;
-    unsigned i;
-    int     v;
-
-    memset(&spec, 0, sizeof(spec));
-    if ((spec.name = ld->title = cfg_title(sec)) == NULL) {
-	ld->nomem = 1;
-	return;
-    }
-    if (!rule_title_ok(spec.name)) {
-	ERROR_AT(ld, linemap_line(&ld->lm, spec.name, NULL), "rule name \"%s\": use "
-		 "only letters, digits and _ . : -", spec.name);
-    }
-    spec.sender = opt_str(ld, sec, "sender");
-    spec.rewrite = opt_str(ld, sec, "rewrite");
-    spec.keep = cfg_getbool(sec, "keep");
-    spec.auth = opt_str(ld, sec, "auth");
-    spec.listener = opt_str(ld, sec, "listener");
-    spec.recipient = opt_str(ld, sec, "recipient");
-    spec.transport = opt_str(ld, sec, "transport");
-    spec.nexthop = opt_str(ld, sec, "nexthop");
-    spec.header_from = opt_str(ld, sec, "header_from");
-    spec.original_header = opt_str(ld, sec, "original_header");
-    spec.case_sensitive = cfg_getbool(sec, "case_sensitive");
-    spec.null_sender = cfg_getbool(sec, "null_sender");
-    spec.rewrite_header_from = cfg_getbool(sec, "rewrite_header_from");
-
-#define KEYWORD(field, key, names, values, expect) do { \
-	const char *s_ = get_str(ld, sec, key); \
-	if ((v = pick(s_, names, values)) < 0) { \
-	    ERROR_AT(ld, linemap_line(&ld->lm, ld->title, key), \
-		     "%s = \"%s\": expected %s", key, s_, expect); \
-	} else \
-	    field = v; \
-    } while (0)
-
-    KEYWORD(spec.recipient_all, "recipient_mode", modes, mode_values, "\"any\" or \"all\"");
-    KEYWORD(spec.authenticated, "authenticated", tri, tri_values,
-	    "\"any\", \"yes\" or \"no\"");
-    KEYWORD(spec.origin, "origin", origins, origin_values,
-	    "\"any\", \"smtp\" or \"local\"");
-#undef KEYWORD
-
-    if (spec.recipient_all && !spec.recipient && !spec.transport && !spec.nexthop)
-	WARNING_AT(ld, linemap_line(&ld->lm, ld->title, "recipient_mode"),
-		   "recipient_mode has no effect without recipient, transport "
-		   "or nexthop");
-
-    if ((n = cfg_size(sec, "client")) > 0) {
-	if (n > sizeof(clients) / sizeof(clients[0])
-	    && (client = malloc(n * sizeof(*client))) == NULL) {
-	    ld->nomem = 1;
-	    return;
-	}
-	for (i = 0; i < n; i++)
-	    if ((client[i] = cfg_getnstr(sec, "client", i)) == NULL) {
-		ld->nomem = 1;
-		client[i] = "";
-	    }
-	spec.client = client;
-	spec.nclient = n;
-    }
-    /*
-     * Compile the rule even after a name or keyword error, so that its other
-     * errors are reported too; the load fails anyway (the errors are
-     * counted), so a rule built from a half-wrong spec is never used.
-     */
-    if (ruleset_add(rs, &spec, rule_error, ld) < 0)
-	ld->nomem = 1;
-    if (client != clients)
-	free(client);
-}
-
-/* check_reachable - warn about rules that an earlier rule always preempts */
-
-static void
-check_reachable(struct load *ld, const struct ruleset *rs)
-{
-    size_t  i;
-    size_t  j;
-
-    for (i = 0; i < rs->nrules; i++) {
-	const struct rule *r = rs->rules[i];
-
-	if (!has_no_conditions(r))
-	    continue;
-	for (j = i + 1; j < rs->nrules; j++) {
-	    if (r->null_sender || !rs->rules[j]->null_sender)
-		WARNING_AT(ld, linemap_line(&ld->lm, rs->rules[j]->name, NULL),
-			   "rule \"%s\" is never tried: rule \"%s\" before it has "
-			   "no conditions", rs->rules[j]->name, r->name);
-	}
-	return;
-    }
-}
-
-/*
- * The placeholders of the shipped example (conf/envfrom-milter.conf), which
- * a user must replace: the OCN address zzzzz@xxx.ocn.ne.jp and the local
- * domain home.example.  Left in a rewriting rule, every message is sent
- * with a sender OCN refuses, or mail for the real domain counts as leaving.
- */
-static const char *const placeholder_domains[] = {"xxx.ocn.ne.jp", "home.example", NULL};
-#define PLACEHOLDER_USER	"zzzzz"
-
-/* domain_char - can c be part of a domain name? */
-
-static int
-domain_char(int c)
-{
-    return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-	    || c == '-');
-}
-
-/* match_name - length of name at cp, caseless, each '.' written . or \\.; or 0 */
-
-static size_t
-match_name(const char *cp, const char *name)
-{
-    const char *start = cp;
-
-    for (; *name; name++) {
-	if (*name == '.' && cp[0] == '\\' && cp[1] == '.')
-	    cp += 2;
-	else if (tolower((unsigned char) *cp) == *name)
-	    cp++;
-	else
-	    return (0);
-    }
-    return (cp - start);
-}
-
-/*
- * mentions - does text have name as a whole label sequence: not part of a
- * longer name ("myhome.example", "home.example.com" are other domains),
- * subdomains included?  user: name is a local part (before @ or +).
- */
-
-static int
-mentions(const char *text, const char *name, int user)
-{
-    const char *cp;
-    const char *end;
-    size_t  len;
-
-    for (cp = text; *cp; cp++) {
-	if ((cp > text && domain_char((unsigned char) cp[-1])) || (len = match_name(cp, name)) == 0)
-	    continue;
-	end = cp + len;
-	if (user ? (*end == '@' || *end == '+')
-	    : !domain_char((unsigned char) *end) && *end != '.' && !(end[0] == '\\' && end[1] == '.'))
-	    return (1);
-    }
-    return (0);
-}
-
-/* check_placeholder - warn when a rule's option names the example's placeholders */
-
-static void
-check_placeholder(struct load *ld, const struct rule *r, const char *key,
-		          const char *text, const char *what)
-{
-    const char *found[3];
-    int     n = 0;
-    int     i;
-
-    if (text == NULL)
-	return;
-    if (strcmp(key, "rewrite") == 0 && mentions(text, PLACEHOLDER_USER, 1))
-	found[n++] = PLACEHOLDER_USER;
-    for (i = 0; placeholder_domains[i] && n < 3; i++)
-	if (mentions(text, placeholder_domains[i], 0))
-	    found[n++] = placeholder_domains[i];
-    if (n == 0)
-	return;
-    WARNING_AT(ld, linemap_line(&ld->lm, r->name, key), "rule \"%s\": %s '%s': %s%s%s "
-	       "%s the shipped example's placeholder%s: put your own %s", r->name,
-	       key, text, found[0], n > 1 ? " and " : "", n > 1 ? found[1] : "",
-	       n > 1 ? "are" : "is", n > 1 ? "s" : "", what);
-}
-
-/* check_placeholders - the shipped example's placeholders in rewriting rules */
-
-static void
-check_placeholders(struct load *ld, const struct ruleset *rs)
-{
-    size_t  i;
-
-    for (i = 0; i < rs->nrules; i++) {
-	const struct rule *r = rs->rules[i];
-
-	if (r->keep)
-	    continue;
-	check_placeholder(ld, r, "rewrite", r->rewrite_src, "address here (for OCN, "
-			  "the account's address)");
-#define CHECK(field) \
-	check_placeholder(ld, r, #field, r->field ? pattern_source(r->field) : NULL, \
-			  "domain here")
-	CHECK(sender);
-	CHECK(recipient);
-	CHECK(header_from);
-	CHECK(auth);
-	CHECK(nexthop);
-#undef CHECK
-    }
 }
 
 /*
@@ -484,122 +181,6 @@ check_nothing_lost(struct load *ld, cfg_t *c)
 	return (1);
     }
     return (0);
-}
-
-/* read_peers - peer_users and peer_networks: who may connect (peer.c) */
-
-static void
-read_peers(struct load *ld, cfg_t *c, struct config *cf)
-{
-    char    err[256];
-    unsigned i, n;
-    const char *s;
-    int     line;
-
-    cf->peer_users_given = linemap_line(&ld->lm, NULL, "peer_users") > 0;
-    n = cfg_size(c, "peer_users");
-    if (n && (cf->peer_users = calloc(n, sizeof(*cf->peer_users))) == NULL) {
-	ld->nomem = 1;
-	return;
-    }
-    line = linemap_line(&ld->lm, NULL, "peer_users");
-    for (i = 0; i < n; i++) {
-	if ((s = cfg_getnstr(c, "peer_users", i)) == NULL) {
-	    ld->nomem = 1;
-	    return;
-	}
-	if (*s == 0 || strpbrk(s, " \t:/") != NULL)
-	    ERROR_AT(ld, line, "peer_users: \"%s\" is not a user name", s);
-	if ((cf->peer_users[cf->npeer_users++] = strdup(s)) == NULL) {
-	    ld->nomem = 1;
-	    return;
-	}
-    }
-    n = cfg_size(c, "peer_networks");
-    if (n && (cf->peer_networks = calloc(n, sizeof(*cf->peer_networks))) == NULL) {
-	ld->nomem = 1;
-	return;
-    }
-    line = linemap_line(&ld->lm, NULL, "peer_networks");
-    for (i = 0; i < n; i++) {
-	if ((s = cfg_getnstr(c, "peer_networks", i)) == NULL) {
-	    ld->nomem = 1;
-	    return;
-	}
-	if (cidr_parse(s, &cf->peer_networks[cf->npeer_networks], err, sizeof(err)) < 0)
-	    ERROR_AT(ld, line, "peer_networks: %s", err);
-	else
-	    cf->npeer_networks++;
-    }
-}
-
-/* read_settings - global settings into cfg; errors recorded */
-
-static void
-read_settings(struct load *ld, cfg_t *c, struct config *cf)
-{
-    char    err[256];
-    const char *s;
-    char   *end;
-    unsigned long mode;
-    long    lim;
-    int     remote = 0;
-
-#define LINE(key)	linemap_line(&ld->lm, NULL, (key))
-
-    s = get_str(ld, c, "socket");
-    if (sockspec_parse(&cf->socket, s, err, sizeof(err)) < 0)
-	ERROR_AT(ld, LINE("socket"), "%s", err);
-    else if (!sockspec_is_loopback(&cf->socket))
-	remote = 1;
-    if (*get_str(ld, c, "user") == 0)
-	ERROR_AT(ld, LINE("user"), "user: empty (the daemon must not serve mail as root)");
-    s = get_str(ld, c, "socket_mode");
-    mode = strtoul(s, &end, 8);
-    if (*s == 0 || *end != 0 || mode > 0777)
-	ERROR_AT(ld, LINE("socket_mode"), "socket_mode = \"%s\": expected an octal "
-		 "mode such as \"0660\"", s);
-    else if (mode & 0002)
-	WARNING_AT(ld, LINE("socket_mode"), "socket_mode %s lets every local user "
-		   "use the milter socket", s);
-    cf->socket_mode = (mode_t) mode;
-    s = get_str(ld, c, "log_level");
-    if (log_level_parse(s, &cf->log_level) < 0)
-	ERROR_AT(ld, LINE("log_level"), "log_level = \"%s\": expected error, warning, "
-		 "info or debug", s);
-    s = get_str(ld, c, "log_facility");
-    if (log_facility_parse(s, &cf->log_facility) < 0)
-	ERROR_AT(ld, LINE("log_facility"), "log_facility = \"%s\": expected mail, "
-		 "daemon, user or local0..local7", s);
-    s = get_str(ld, c, "pid_file");
-    if (*s != 0 && *s != '/')
-	ERROR_AT(ld, LINE("pid_file"), "pid_file \"%s\": the path must be absolute", s);
-    if ((lim = cfg_getint(c, "match_limit")) < 1 || (unsigned long) lim > 0xffffffffUL)
-	ERROR_AT(ld, LINE("match_limit"), "match_limit %ld: expected 1..4294967295", lim);
-    cf->match_limit = (unsigned long) lim;
-    if ((lim = cfg_getint(c, "depth_limit")) < 1 || (unsigned long) lim > 0xffffffffUL)
-	ERROR_AT(ld, LINE("depth_limit"), "depth_limit %ld: expected 1..4294967295", lim);
-    cf->depth_limit = (unsigned long) lim;
-    cf->pcre_jit = cfg_getbool(c, "pcre_jit") != cfg_false;
-    read_peers(ld, c, cf);
-    s = get_str(ld, c, "socket");
-    if (remote && cf->npeer_networks == 0)
-	WARNING_AT(ld, LINE("socket"), "socket \"%s\" is not on loopback, but only "
-		   "this host may connect: list other hosts in peer_networks", s);
-    else if (remote)
-	WARNING_AT(ld, LINE("socket"), "socket \"%s\" is not on loopback: every user "
-		   "of the hosts in peer_networks can query the milter", s);
-    else if (cf->npeer_networks > 0)
-	WARNING_AT(ld, LINE("peer_networks"), "peer_networks: the socket \"%s\" is "
-		   "on loopback, other hosts cannot reach it", s);
-    if ((lim = cfg_getint(c, "timeout")) < 1 || lim > 86400)
-	ERROR_AT(ld, LINE("timeout"), "timeout %ld: expected 1..86400 seconds", lim);
-    cf->timeout = (unsigned long) lim;
-    if ((cf->user = strdup(get_str(ld, c, "user"))) == NULL
-	|| (cf->socket_group = strdup(get_str(ld, c, "socket_group"))) == NULL
-	|| (cf->pid_file = strdup(get_str(ld, c, "pid_file"))) == NULL)
-	ld->nomem = 1;
-#undef LINE
 }
 
 /* check_quoting - refuse double-quoted values that libconfuse would change */
@@ -736,7 +317,7 @@ parse(struct load *ld, const char *text, size_t len)
 	cfg_free(c);
 	return (cf);
     }
-    read_settings(ld, c, cf);
+    config_read_settings(ld, c, cf);
     if ((cf->rules = ruleset_create(cf->match_limit, cf->depth_limit)) == NULL) {
 	ld->nomem = 1;
     } else {
@@ -748,14 +329,11 @@ parse(struct load *ld, const char *text, size_t len)
 	    if (sec == NULL)
 		ld->nomem = 1;
 	    else
-		build_rule(ld, cf->rules, sec);
+		config_build_rule(ld, cf->rules, sec);
 	}
 	if (nrules == 0)
 	    WARNING_AT(ld, 0, "no rules: every message passes unchanged");
-	check_reachable(ld, cf->rules);
-	/* Only on a file without errors: those come first. */
-	if (ld->msgs->errors == 0)
-	    check_placeholders(ld, cf->rules);
+	config_check_rules(ld, cf->rules);
     }
     cfg_free(c);
     return (cf);
