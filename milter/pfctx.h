@@ -2,7 +2,7 @@
 #define EFM_PFCTX_H
 
 /*
- * pfctx.h - what the Postfix checks share (pfcheck.c, pflogin.c)
+ * pfctx.h - what the Postfix checks share (pfcheck.c, pftls.c, pflogin.c)
  */
 
 #include <limits.h>
@@ -65,6 +65,12 @@ const char *pfc_client_param(const struct pfc *, const char *name, const char **
 void	pfc_fix_set(const struct pfc *, char *buf, size_t len, const char *file,
 		            const char *name, const char *value);
 int	pfc_list_has(const char *list, const char *item);
+
+/* TLS and the stunnel route (pftls.c). */
+void	pfc_check_tls(struct pfc *);
+void	pfc_find_tunnel(struct pfc *);
+void	pfc_check_loopback_relay(struct pfc *);
+void	pfc_check_stunnel(struct pfc *);
 
 /* The OCN login and the rules (pflogin.c). */
 void	pfc_check_sasl(struct pfc *);
