@@ -95,6 +95,7 @@
 #include "current.h"
 #include "eval.h"
 #include "log.h"
+#include "msglog.h"
 #include "plan.h"
 
 #define QID_LEN		64
@@ -187,8 +188,9 @@ update_qid(SMFICTX *ctx, struct msg *m)
 }
 
 /*
- * The note_* functions log lines with untrusted text quoted.  They hold the
- * quoting buffers, kept out of the callbacks' own stack frames (noinline):
+ * The log helpers (note_* here, msglog.c) quote untrusted text.  They hold
+ * the quoting buffers, kept out of the callbacks' own stack frames
+ * (noinline here; msglog.c's are in another file):
  * libmilter keeps starting new threads, and every stack page a callback
  * reaches is a page fault in each of them.
  */
@@ -208,87 +210,6 @@ note_connect(const struct conn *c, const char *hostname)
     log_debug("connect from %s [%s]%s, listener %s", log_quote(qh, sizeof(qh), hostname),
 	      ip, c->local ? " (local submission: port 0)" : "",
 	      log_quote(ql, sizeof(ql), c->listener));
-}
-
-/* note_sender - a sender (as given) and what is wrong with it */
-
-static COLD void
-note_sender(enum log_level level, const char *qid, const char *arg, const char *why,
-	            const char *outcome)
-{
-    char    q[LOG_QUOTE_BUF];
-
-    log_msg(level, "%s: sender %s: %s%s", qid, log_quote(q, sizeof(q), arg), why, outcome);
-}
-
-/* note_decision - debug: a sender and what the rules decided */
-
-static COLD void
-note_decision(const char *qid, const char *sender, const char *what, const char *rule)
-{
-    char    q[LOG_QUOTE_BUF];
-
-    log_debug("%s: sender <%s>: %s%s", qid, log_quote(q, sizeof(q), sender), what, rule);
-}
-
-/* note_rcpt - debug: a recipient and Postfix's routing for it */
-
-static COLD void
-note_rcpt(const char *qid, const char *arg, const char *mailer, const char *host)
-{
-    char    qa[LOG_QUOTE_BUF];
-    char    qm[LOG_QUOTE_BUF];
-    char    qn[LOG_QUOTE_BUF];
-
-    log_debug("%s: recipient %s, transport %s, nexthop %s", qid,
-	      log_quote(qa, sizeof(qa), arg), log_quote(qm, sizeof(qm), mailer),
-	      log_quote(qn, sizeof(qn), host));
-}
-
-/* note_rewrite - the one line per rewritten message */
-
-static COLD void
-note_rewrite(enum log_level level, const char *qid, const char *rule,
-	             const char *old, const char *new, const char *note)
-{
-    char    qo[LOG_QUOTE_BUF];
-    char    qn[LOG_QUOTE_BUF];
-
-    log_msg(level, "%s: rule %s: sender <%s> -> <%s>%s", qid, rule,
-	    log_quote(qo, sizeof(qo), old), log_quote(qn, sizeof(qn), new), note);
-}
-
-/*
- * note_unchanged - the sender is already what the rule makes of it: no
- * rewrite to report (info only when the From: header changed)
- */
-
-static COLD void
-note_unchanged(const char *qid, const char *rule, const char *sender, const char *note)
-{
-    char    q[LOG_QUOTE_BUF];
-
-    if (*note)
-	log_info("%s: rule %s: sender <%s> unchanged (already the rule's)%s", qid, rule,
-		 log_quote(q, sizeof(q), sender), note);
-    else
-	log_debug("%s: sender <%s>: already what rule %s makes of it; nothing to change",
-		  qid, log_quote(q, sizeof(q), sender), rule);
-}
-
-/* note_invalid - a rewrite whose result is no usable sender */
-
-static COLD void
-note_invalid(const char *qid, const char *rule, const char *old, const char *result,
-	             const char *why)
-{
-    char    qo[LOG_QUOTE_BUF];
-    char    qn[LOG_QUOTE_BUF];
-
-    log_error("%s: rule %s: rewriting <%s> gave \"%s\", which is not a usable "
-	      "sender (%s); message passes unchanged", qid, rule,
-	      log_quote(qo, sizeof(qo), old), log_quote(qn, sizeof(qn), result ? result : ""),
-	      why);
 }
 
 /* efm_negotiate - request only the steps and actions the rules need */
@@ -408,7 +329,7 @@ efm_envfrom(SMFICTX *ctx, char **argv)
 	log_error("%s: out of memory; message tempfailed", m->qid);
 	return (SMFIS_TEMPFAIL);
     case ADDR_INVALID:
-	note_sender(LOG_LVL_WARNING, m->qid, argv[0], why,
+	msglog_sender(LOG_LVL_WARNING, m->qid, argv[0], why,
 		    "; no rule applies, message passes unchanged");
 	msg_reset(m);
 	return (SMFIS_ACCEPT);
@@ -437,7 +358,7 @@ efm_envfrom(SMFICTX *ctx, char **argv)
 	if (r != NULL)
 	    snapshot_count_hit(m->snap, r);
 	if (log_enabled(LOG_LVL_DEBUG))
-	    note_decision(m->qid, m->sender, r ? "kept by rule " : "no rule can match",
+	    msglog_decision(m->qid, m->sender, r ? "kept by rule " : "no rule can match",
 			  r ? r->name : "");
 	msg_reset(m);
 	return (SMFIS_ACCEPT);
@@ -477,7 +398,7 @@ efm_envrcpt(SMFICTX *ctx, char **argv)
 	rc.host = smfi_getsymval(ctx, "{rcpt_host}");
     }
     if (log_enabled(LOG_LVL_DEBUG))
-	note_rcpt(c->msg.qid, argv[0], rc.mailer, rc.host);
+	msglog_rcpt(c->msg.qid, argv[0], rc.mailer, rc.host);
     (void) eval_rcpt(c->msg.eval, &rc);
     free(rcpt);
     return (SMFIS_CONTINUE);
@@ -571,10 +492,10 @@ apply(SMFICTX *ctx, struct conn *c, struct decision *d)
     /* Counted either way: the rule decided the message (see SIGUSR2). */
     snapshot_count_hit(m->snap, d->rule);
     if (p.sender)
-	note_rewrite(LOG_LVL_INFO, m->qid, r->name, m->sender, d->sender,
+	msglog_rewrite(LOG_LVL_INFO, m->qid, r->name, m->sender, d->sender,
 		     p.from == PLAN_FROM_CHANGE ? "; From: header rewritten" : "");
     else
-	note_unchanged(m->qid, r->name, m->sender,
+	msglog_unchanged(m->qid, r->name, m->sender,
 		       p.from == PLAN_FROM_CHANGE ? "; From: header rewritten" : "");
     result = SMFIS_CONTINUE;
 out:
@@ -611,15 +532,15 @@ efm_eom(SMFICTX *ctx)
     switch (d.kind) {
     case DECISION_NONE:
 	if (log_enabled(LOG_LVL_DEBUG))
-	    note_decision(m->qid, m->sender, "no rule matched", "");
+	    msglog_decision(m->qid, m->sender, "no rule matched", "");
 	break;
     case DECISION_KEEP:
 	snapshot_count_hit(m->snap, d.rule);
 	if (log_enabled(LOG_LVL_DEBUG))
-	    note_decision(m->qid, m->sender, "kept by rule ", d.rule->name);
+	    msglog_decision(m->qid, m->sender, "kept by rule ", d.rule->name);
 	break;
     case DECISION_INVALID:
-	note_invalid(m->qid, d.rule->name, m->sender, d.sender, d.why);
+	msglog_invalid(m->qid, d.rule->name, m->sender, d.sender, d.why);
 	break;
     case DECISION_REWRITE:
 	result = apply(ctx, c, &d);

@@ -1,0 +1,22 @@
+#ifndef EFM_MSGLOG_H
+#define EFM_MSGLOG_H
+
+/*
+ * msglog.h - the log lines about one message's sender
+ */
+
+#include "log.h"
+
+void	msglog_sender(enum log_level, const char *qid, const char *arg, const char *why,
+		              const char *outcome);
+void	msglog_decision(const char *qid, const char *sender, const char *what,
+			        const char *rule);
+void	msglog_rcpt(const char *qid, const char *arg, const char *mailer, const char *host);
+void	msglog_rewrite(enum log_level, const char *qid, const char *rule, const char *old,
+		               const char *new_sender, const char *note);
+void	msglog_unchanged(const char *qid, const char *rule, const char *sender,
+			         const char *note);
+void	msglog_invalid(const char *qid, const char *rule, const char *old,
+		               const char *result, const char *why);
+
+#endif
