@@ -2,7 +2,7 @@
 #define EFM_PFCTX_H
 
 /*
- * pfctx.h - what the Postfix checks share (pfcheck.c, pftls.c, pflogin.c)
+ * pfctx.h - what the Postfix checks share (pfcheck.c, pftls.c, pflogin.c, pfrules.c)
  */
 
 #include <limits.h>
@@ -72,13 +72,18 @@ void	pfc_find_tunnel(struct pfc *);
 void	pfc_check_loopback_relay(struct pfc *);
 void	pfc_check_stunnel(struct pfc *);
 
-/* The OCN login and the rules (pflogin.c). */
+/* The OCN login (pflogin.c). */
+int	pfc_table_files(const char *table, char *src, size_t slen, char *db, size_t dlen);
+int	pfc_key_line(const struct pfc *, const char *table, const char *key);
+int	pfc_lookup(const struct pfc *, const char *key, char **value, const char **table);
 void	pfc_check_sasl(struct pfc *);
 void	pfc_check_relay_key(struct pfc *);
 int	pfc_relay_login(const struct pfc *, char **value, const char **table,
 			        const char **key);
 void	pfc_check_account(struct pfc *, const char *table, const char *key,
 			          const char *value);
+
+/* The rules' senders (pfrules.c). */
 void	pfc_check_rules(struct pfc *);
 
 #endif
