@@ -62,9 +62,8 @@ test-build: $(REL_UNIT_BINS) $(REL_TOOLS)
 
 reliability-build: $(BIN) $(UNIT_PRESENT) $(TEST_TOOLS) $(REL_UNIT_BINS) $(REL_TOOLS)
 
-$(REL_UNIT:%=$(BUILD)/tests/reliability/test_rel_%.o): tests/reliability/rtap.h
-
-$(BUILD)/tests/unit/test_rel_%: $(BUILD)/tests/reliability/test_rel_%.o $(CORE_OBJS)
+$(BUILD)/tests/unit/test_rel_%: $(BUILD)/tests/reliability/test_rel_%.o $(BUILD)/tests/tap.o \
+		$(CORE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PCRE2_LIBS) $(CONFUSE_LIBS)
 
