@@ -36,8 +36,8 @@ SAN_COMMON	= -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_FLAGS	= -fsanitize=address,undefined,float-divide-by-zero $(SAN_COMMON)
 TSAN_FLAGS	= -fsanitize=thread $(SAN_COMMON)
 
-# What the suites under sanitizers run: unit tests (tests/unit/test_* and
-# ours), the protocol cases, and the reliability tests a sanitizer can
+# What the suites under sanitizers run: the unit tests (tests/unit/test_*),
+# the protocol cases, and the reliability tests a sanitizer can
 # watch (not the readelf check of the release binary, not the malloc
 # failure shim: ASan replaces malloc, so the shim would see nothing).
 SAN_SUITES	= /unit/test_ protocol/ reliability/hostile reliability/faults \
@@ -45,27 +45,18 @@ SAN_SUITES	= /unit/test_ protocol/ reliability/hostile reliability/faults \
 # TSan hangs in libmilter's shutdown under load (see reliability/stop.t).
 ASAN_EXTRA	= reliability/stop
 
-# Our C test programs.  Unit-style ones land in $(BUILD)/tests/unit/ so
-# tests/run.sh runs them with the others.
-REL_UNIT	= hostile regress
-REL_UNIT_BINS	= $(REL_UNIT:%=$(BUILD)/tests/unit/test_rel_%)
+# Our C test tools.  The in-process reliability tests (test_rel_*.c) are
+# unit tests in tests/unit/, built and run with the others.
 REL_TOOLS	= $(BUILD)/tests/reliability/loadgen $(BUILD)/tests/reliability/allocfail \
 		  $(BUILD)/tests/reliability/holdconn $(BUILD)/tests/reliability/allocfail_core \
 		  $(BUILD)/tests/reliability/failmalloc.so $(BUILD)/tests/reliability/gaishim.so
-# The unit tests that exist (the list in the Makefile may be ahead of the tree).
-UNIT_PRESENT	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: asan asan-test tsan tsan-test san-build san-test valgrind-test \
 	fuzz fuzz-build fuzz-bins fuzz-cov reliability-build print-hardening
 
-test-build: $(REL_UNIT_BINS) $(REL_TOOLS)
+test-build: $(REL_TOOLS)
 
-reliability-build: $(BIN) $(UNIT_PRESENT) $(TEST_TOOLS) $(REL_UNIT_BINS) $(REL_TOOLS)
-
-$(BUILD)/tests/unit/test_rel_%: $(BUILD)/tests/reliability/test_rel_%.o $(BUILD)/tests/tap.o \
-		$(CORE_OBJS)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PCRE2_LIBS) $(CONFUSE_LIBS)
+reliability-build: $(BIN) $(UNIT_BINS) $(TEST_TOOLS) $(REL_TOOLS)
 
 $(BUILD)/tests/reliability/loadgen: $(BUILD)/tests/reliability/loadgen.o $(BUILD)/tests/miltc.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
