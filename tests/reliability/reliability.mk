@@ -94,32 +94,10 @@ san-build:
 	$(MAKE) BUILD=$(SAN_BUILD) CC=$(SAN_CC) HARDEN_CFLAGS= HARDEN_LDFLAGS= \
 	    CFLAGS="$(SAN_CFLAGS)" LDFLAGS="$(SAN_CFLAGS)" reliability-build
 
-# The suppressions file and the reports live in a scratch directory under
-# /tmp, not in the tree: the daemon writes its reports after dropping to its
-# user, and tests run processes as nobody, who cannot reach a clone under a
-# private directory such as /root (a report would be lost, or TSan would
-# exit before main() without its suppressions).  Reports are copied back to
-# BUILD/sanitizer-reports/.
+# The run itself, its sanitizer options and the check for reports:
+# tests/reliability/san-test.sh.
 san-test: san-build
-	rm -rf $(SAN_BUILD)/sanitizer-reports
-	mkdir -p $(SAN_BUILD)/sanitizer-reports
-	@san=$$(mktemp -d /tmp/efm-san.XXXXXX) || exit 1; \
-	trap 'rm -rf "$$san"' EXIT; \
-	chmod 755 "$$san" && mkdir "$$san/reports" && \
-	chmod 1777 "$$san/reports" && \
-	cp tests/reliability/tsan.supp "$$san/" && chmod 644 "$$san/tsan.supp" || exit 1; \
-	BUILD=$(SAN_BUILD) ENVFROM_SANITIZER=$(SAN) \
-	ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:exitcode=99:log_path=$$san/reports/asan:log_exe_name=1" \
-	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=99:log_path=$$san/reports/ubsan:log_exe_name=1" \
-	LSAN_OPTIONS="exitcode=99" \
-	TSAN_OPTIONS="halt_on_error=1:exitcode=99:second_deadlock_stack=1:atexit_sleep_ms=50:suppressions=$$san/tsan.supp:log_path=$$san/reports/tsan:log_exe_name=1" \
-	    sh tests/run.sh $(SAN_SUITES); st=$$?; \
-	if [ -n "$$(ls "$$san/reports")" ]; then \
-	    cp "$$san"/reports/* $(SAN_BUILD)/sanitizer-reports/; \
-	    echo "sanitizer reports in $(SAN_BUILD)/sanitizer-reports:"; \
-	    for f in $(SAN_BUILD)/sanitizer-reports/*; do echo "== $$f"; head -60 "$$f"; done; \
-	    exit 1; \
-	fi; exit $$st
+	BUILD=$(SAN_BUILD) sh tests/reliability/san-test.sh $(SAN) $(SAN_SUITES)
 
 asan:
 	$(MAKE) SAN=asan SAN_BUILD=$(ASAN_BUILD) SAN_CFLAGS="$(ASAN_FLAGS)" san-build
@@ -195,10 +173,8 @@ fuzz-cov:
 # Valgrind memcheck of the daemon through the protocol suite.  Every daemon
 # start_milter() runs is wrapped (tests/lib.sh ENVFROM_WRAPPER); valgrind
 # makes its exit status 99 on any error or definitely lost block, which the
-# suite reports, and the logs are checked once more afterwards.  A log
-# without a summary is a daemon a test killed with SIGKILL (faults.t, for
-# a stale socket): valgrind writes a summary on every other end, crashes
-# included.
+# suite reports, and tests/reliability/valgrind-test.sh checks the logs once
+# more afterwards.
 VALGRIND	?= valgrind
 VG_DIR		= $(abspath $(BUILD))/valgrind
 VG_SUITES	?= protocol/ reliability/faults
@@ -210,18 +186,5 @@ VG_FLAGS	= --tool=memcheck --vgdb=no --error-exitcode=99 --leak-check=full \
 
 valgrind-test: deps-test
 	$(MAKE) reliability-build
-	rm -rf $(VG_DIR)
-	mkdir -p $(VG_DIR)
-	chmod 1777 $(VG_DIR)
-	ENVFROM_WRAPPER="$(VALGRIND) $(VG_FLAGS)" ENVFROM_WAIT_SCALE=10 \
-	    BUILD=$(BUILD) sh tests/run.sh $(VG_SUITES); st=$$?; \
-	logs=$$(ls $(VG_DIR)/daemon.*.log 2>/dev/null | wc -l); \
-	bad=$$(grep -l 'ERROR SUMMARY: [1-9]' $(VG_DIR)/daemon.*.log 2>/dev/null); \
-	killed=$$(grep -L 'ERROR SUMMARY' $(VG_DIR)/daemon.*.log 2>/dev/null | wc -l); \
-	lost=$$(grep -h 'definitely lost:' $(VG_DIR)/daemon.*.log 2>/dev/null | grep -v ' 0 bytes in 0 blocks' || true); \
-	echo "valgrind: $$logs daemon runs ($$killed killed with SIGKILL by a test, so no summary), logs in $(VG_DIR)"; \
-	grep -h 'ERROR SUMMARY\|definitely lost\|indirectly lost\|possibly lost\|still reachable\|suppressed:' \
-	    $(VG_DIR)/daemon.*.log | sed 's/^==[0-9]*== *//' | sort | uniq -c | sort -rn | head -20; \
-	if [ "$$logs" -eq 0 ] || [ -n "$$bad" ] || [ -n "$$lost" ]; then \
-	    echo "valgrind found errors or leaks in:"; for f in $$bad; do echo "== $$f"; head -80 "$$f"; done; \
-	    echo "$$lost"; exit 1; fi; exit $$st
+	BUILD=$(BUILD) VG_DIR=$(VG_DIR) ENVFROM_WRAPPER="$(VALGRIND) $(VG_FLAGS)" \
+	    sh tests/reliability/valgrind-test.sh $(VG_SUITES)
