@@ -10,8 +10,9 @@
 #                        valgrind memcheck: 0 errors, 0 bytes definitely lost
 #   make fuzz            build the libFuzzer targets (fuzz/) in build-fuzz/ and
 #                        run each for FUZZ_SECONDS on a working corpus seeded
-#                        from fuzz/corpus/NAME; a crash, leak, UB report or a
-#                        10 s input fails
+#                        from fuzz/corpus/NAME and build-fuzz/seeds/NAME (the
+#                        protocol cases' configs, for config); a crash, leak,
+#                        UB report or a 10 s input fails
 #   make fuzz-cov        line coverage of milter/ reached by the seeds and
 #                        the working corpora (llvm-cov)
 #
@@ -52,7 +53,7 @@ REL_TOOLS	= $(BUILD)/tests/reliability/loadgen $(BUILD)/tests/reliability/allocf
 		  $(BUILD)/tests/reliability/failmalloc.so $(BUILD)/tests/reliability/gaishim.so
 
 .PHONY: asan asan-test tsan tsan-test san-build san-test valgrind-test \
-	fuzz fuzz-build fuzz-bins fuzz-cov reliability-build print-hardening
+	fuzz fuzz-build fuzz-bins fuzz-seeds fuzz-cov reliability-build print-hardening
 
 test-build: $(REL_TOOLS)
 
@@ -130,6 +131,15 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(CORE_OBJS) milter/*.h
 
 fuzz-bins: $(FUZZ_BINS)
 
+# Seeds made at build time: the config target starts from every config the
+# protocol cases load (tests/protocol/case-configs.sh) as well as from the
+# hand-written ones in fuzz/corpus/config.  Made afresh each time: cheap,
+# and a case removed leaves no seed.
+FUZZ_SEEDS	= $(FUZZ_BUILD)/seeds
+
+fuzz-seeds:
+	sh tests/protocol/case-configs.sh $(FUZZ_SEEDS)/config
+
 fuzz-build:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) HARDEN_CFLAGS= HARDEN_LDFLAGS= \
 	    CFLAGS="$(FUZZ_FLAGS)" fuzz-bins
@@ -142,7 +152,8 @@ define fuzz_run
 	    -rss_limit_mb=2048 -max_len=$(FUZZ_MAXLEN_$(1)) -print_final_stats=1 \
 	    $(if $(wildcard fuzz/$(1).dict),-dict=fuzz/$(1).dict) \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$(1)- \
-	    $(FUZZ_BUILD)/corpus/$(1) fuzz/corpus/$(1) >$(FUZZ_BUILD)/fuzz_$(1).log 2>&1; \
+	    $(FUZZ_BUILD)/corpus/$(1) fuzz/corpus/$(1) $$(ls -d $(FUZZ_SEEDS)/$(1) 2>/dev/null) \
+	    >$(FUZZ_BUILD)/fuzz_$(1).log 2>&1; \
 	st=$$?; grep -a -e INITED -e DONE -e number_of_executed_units $(FUZZ_BUILD)/fuzz_$(1).log; \
 	if [ $$st -ne 0 ]; then grep -a -v -e ' NEW ' -e REDUCE -e pulse \
 	    $(FUZZ_BUILD)/fuzz_$(1).log | tail -60; \
@@ -150,20 +161,21 @@ define fuzz_run
 
 endef
 
-fuzz: deps-test fuzz-build
+fuzz: deps-test fuzz-build fuzz-seeds
 	$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t)))
 
 # Line coverage of milter/ reached by the seeds plus the corpus fuzzing grew.
 COV_BUILD	= build-fuzzcov
 COV_FLAGS	= -O0 -g -fprofile-instr-generate -fcoverage-mapping -fsanitize=fuzzer-no-link
 
-fuzz-cov:
+fuzz-cov: fuzz-seeds
 	$(MAKE) BUILD=$(COV_BUILD) CC=$(FUZZ_CC) HARDEN_CFLAGS= HARDEN_LDFLAGS= \
 	    CFLAGS="$(COV_FLAGS)" fuzz-bins
 	@rm -f $(COV_BUILD)/*.profraw
 	@for t in $(FUZZ_TARGETS); do \
 	    LLVM_PROFILE_FILE=$(COV_BUILD)/$$t.profraw $(COV_BUILD)/fuzz/fuzz_$$t -runs=0 \
-		fuzz/corpus/$$t $$(ls -d $(FUZZ_BUILD)/corpus/$$t 2>/dev/null) >/dev/null 2>&1; \
+		fuzz/corpus/$$t $$(ls -d $(FUZZ_SEEDS)/$$t $(FUZZ_BUILD)/corpus/$$t 2>/dev/null) \
+		>/dev/null 2>&1; \
 	done
 	@$(LLVM_PROFDATA) merge -o $(COV_BUILD)/all.profdata $(COV_BUILD)/*.profraw
 	@$(LLVM_COV) report $(COV_BUILD)/fuzz/fuzz_addr \
