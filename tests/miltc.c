@@ -413,8 +413,11 @@ command(struct miltc *m, char cmd, const char *data, size_t len,
 	return (-1);
     if (m->protocol & no_reply)
 	return (0);
-    if (read_reply(m, r) < 0)
+    if (read_reply(m, r) < 0) {
+	/* A reply cut off after its modifications: callers see none. */
+	mc_reply_free(r);
 	return (-1);
+    }
     if (r->code == 'a' && cmd == 'C')
 	m->accepted = 2;
     else if (r->code == 'a' && cmd != 'R' && cmd != 'E')

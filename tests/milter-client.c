@@ -37,7 +37,13 @@
  *	close				drop the connection (no QUIT)
  *	reopen				open a new connection
  *	kill SIGNAL			signal $MILTER_PID (USR1, TERM, ...)
- *	sleep MS
+ *	sleep MS			a fixed pause: for stalls, not to wait
+ *					for the daemon (see waitlog)
+ *	waitlog TEXT			wait until the file $MILTER_LOG (the
+ *					daemon's log) holds TEXT, a fixed
+ *					string: the rest of the line; at most
+ *					the timeout (-t) times
+ *					$ENVFROM_WAIT_SCALE, then an error
  *	elapsed				print "elapsed: N ms" since the last
  *					elapsed (or the start); for timing
  *					tests, not for golden output
@@ -229,6 +235,67 @@ signal_number(const char *name)
     return (-1);
 }
 
+/* file_holds - whether the file at path contains text */
+
+static int
+file_holds(const char *path, const char *text)
+{
+    FILE   *fp;
+    char   *buf = NULL;
+    size_t  len = 0;
+    size_t  n;
+    char    chunk[8192];
+    int     found;
+
+    if ((fp = fopen(path, "r")) == NULL)
+	return (0);
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+	char   *nbuf = realloc(buf, len + n + 1);
+
+	if (nbuf == NULL)
+	    break;
+	buf = nbuf;
+	memcpy(buf + len, chunk, n);
+	len += n;
+    }
+    fclose(fp);
+    if (buf == NULL)
+	return (0);
+    buf[len] = 0;
+    found = strstr(buf, text) != NULL;
+    free(buf);
+    return (found);
+}
+
+/* wait_log - poll $MILTER_LOG for text; 0 once it is there, -1 on timeout */
+
+static int
+wait_log(const char *text, int timeout)
+{
+    const char *path = getenv("MILTER_LOG");
+    const char *scale = getenv("ENVFROM_WAIT_SCALE");
+    struct timespec t0, now, pause = {0, 20 * 1000000L};
+    double  limit = timeout * (scale != NULL && atoi(scale) > 0 ? atoi(scale) : 1);
+
+    if (path == NULL) {
+	fprintf(stderr, "milter-client: waitlog: no $MILTER_LOG\n");
+	return (-1);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+	if (file_holds(path, text))
+	    return (0);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - t0.tv_sec) * 1e3 + (now.tv_nsec - t0.tv_nsec) / 1e6 > limit)
+	    break;
+	nanosleep(&pause, NULL);
+    }
+    printf("waitlog: error: not logged within %.0f ms: ", limit);
+    show(text);
+    putchar('\n');
+    return (-1);
+}
+
 /* run_line - execute one script line; -1 to stop */
 
 static int
@@ -243,6 +310,8 @@ run_line(struct miltc *m, const char *spec, int timeout, char *line)
     const char *cmd;
 
     memset(&r, 0, sizeof(r));
+    if (strncmp(line, "waitlog ", 8) == 0)
+	return (wait_log(line + 8, timeout));
     if (strncmp(line, "header ", 7) == 0) {
 	char   *colon = strchr(line + 7, ':');
 	char   *value;

@@ -12,7 +12,12 @@
  *	Each check prints "ok N - name" or "not ok N - name" with a
  *	"# got 'X', want 'Y'" diagnostic; tap_done() prints the plan (at the
  *	end, which TAP allows) and returns the exit status: 1 if anything
- *	failed.
+ *	failed.  Every C test program links it: the unit tests and the
+ *	reliability ones (test_rel_*).
+ *
+ *	Output is flushed after every test point, so the points before a
+ *	crash or a sanitizer abort still reach tests/run.sh when stdout is
+ *	a file.
  */
 
 #include <stdarg.h>
@@ -23,6 +28,8 @@
 
 static int tests;
 static int failures;
+
+static int vreport(int, const char *, va_list) __attribute__((format(printf, 2, 0)));
 
 /* vreport - one test point */
 
@@ -45,6 +52,7 @@ vreport(int cond, const char *fmt, va_list ap)
 	    putchar(*cp);
     }
     putchar('\n');
+    fflush(stdout);
     return (cond);
 }
 
@@ -74,6 +82,7 @@ tap_is_str(const char *got, const char *want, const char *fmt,...)
     va_end(ap);
     if (!cond)
 	printf("# got '%s', want '%s'\n", got ? got : "(null)", want ? want : "(null)");
+    fflush(stdout);
     return (cond);
 }
 
@@ -90,6 +99,7 @@ tap_is_long(long got, long want, const char *fmt,...)
     va_end(ap);
     if (!cond)
 	printf("# got %ld, want %ld\n", got, want);
+    fflush(stdout);
     return (cond);
 }
 
@@ -99,5 +109,6 @@ int
 tap_done(void)
 {
     printf("1..%d\n", tests);
+    fflush(stdout);
     return (failures > 0);
 }

@@ -469,7 +469,10 @@ done
 clients_wait reload
 reload_clients_ok=$?
 t_reload_end=$(ms_now)
-sleep 0.3				# the last reload is logged
+# The last reload is logged once a SIGUSR2 sent after it is: the signal
+# thread takes one signal at a time, a pending SIGUSR1 before SIGUSR2.
+kill -USR2 "$PID_milter"
+wait_for 10 eval 'tail -n +"$reload_mark" "$T/milter.log" | grep -q "decided (SIGUSR2)"'
 swap_conf A
 
 case_reload_clients() {

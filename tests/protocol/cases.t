@@ -6,7 +6,8 @@
 #   === script         milter-client commands (see tests/milter-client.c)
 #   === expect         milter-client's exact output
 #   === reload-config  optional: replaces the config before the script runs
-#                      (the script sends "kill USR1" itself)
+#                      (the script sends "kill USR1" itself, then waits
+#                      with "waitlog info: reloaded" or the failure line)
 #   === log            optional: fixed strings that must appear in the log
 #   === nolog          optional: fixed strings that must not appear
 #   === socket         optional: "inet" to listen on 127.0.0.1 instead of unix
@@ -61,7 +62,7 @@ for case in $cases; do
 		chmod 644 "$tmp/conf.new"
 		mv "$tmp/conf.new" "$tmp/conf"
 	fi
-	MILTER_PID=$milter_pid "$MILTER_CLIENT" -s "$sock" "$tmp/script" >"$tmp/out" 2>&1
+	MILTER_PID=$milter_pid MILTER_LOG=$tmp/log "$MILTER_CLIENT" -s "$sock" "$tmp/script" >"$tmp/out" 2>&1
 	stop_milter
 	stop_status=$?
 	problems=""

@@ -10,8 +10,9 @@
 #                        valgrind memcheck: 0 errors, 0 bytes definitely lost
 #   make fuzz            build the libFuzzer targets (fuzz/) in build-fuzz/ and
 #                        run each for FUZZ_SECONDS on a working corpus seeded
-#                        from fuzz/corpus/NAME; a crash, leak, UB report or a
-#                        10 s input fails
+#                        from fuzz/corpus/NAME and build-fuzz/seeds/NAME (the
+#                        protocol cases' configs, for config); a crash, leak,
+#                        UB report or a 10 s input fails
 #   make fuzz-cov        line coverage of milter/ reached by the seeds and
 #                        the working corpora (llvm-cov)
 #
@@ -36,8 +37,8 @@ SAN_COMMON	= -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_FLAGS	= -fsanitize=address,undefined,float-divide-by-zero $(SAN_COMMON)
 TSAN_FLAGS	= -fsanitize=thread $(SAN_COMMON)
 
-# What the suites under sanitizers run: unit tests (tests/unit/test_* and
-# ours), the protocol cases, and the reliability tests a sanitizer can
+# What the suites under sanitizers run: the unit tests (tests/unit/test_*),
+# the protocol cases, and the reliability tests a sanitizer can
 # watch (not the readelf check of the release binary, not the malloc
 # failure shim: ASan replaces malloc, so the shim would see nothing).
 SAN_SUITES	= /unit/test_ protocol/ reliability/hostile reliability/faults \
@@ -45,29 +46,19 @@ SAN_SUITES	= /unit/test_ protocol/ reliability/hostile reliability/faults \
 # TSan hangs in libmilter's shutdown under load (see reliability/stop.t).
 ASAN_EXTRA	= reliability/stop
 
-# Our C test programs.  Unit-style ones land in $(BUILD)/tests/unit/ so
-# tests/run.sh runs them with the others.
-REL_UNIT	= hostile regress
-REL_UNIT_BINS	= $(REL_UNIT:%=$(BUILD)/tests/unit/test_rel_%)
+# Our C test tools.  The in-process reliability tests (test_rel_*.c) are
+# unit tests in tests/unit/, built and run with the others.
 REL_TOOLS	= $(BUILD)/tests/reliability/loadgen $(BUILD)/tests/reliability/allocfail \
 		  $(BUILD)/tests/reliability/holdconn $(BUILD)/tests/reliability/allocfail_core \
 		  $(BUILD)/tests/reliability/failmalloc.so $(BUILD)/tests/reliability/gaishim.so \
 		  $(BUILD)/tests/reliability/peershim.so
-# The unit tests that exist (the list in the Makefile may be ahead of the tree).
-UNIT_PRESENT	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: asan asan-test tsan tsan-test san-build san-test valgrind-test \
-	fuzz fuzz-build fuzz-bins fuzz-cov reliability-build print-hardening
+	fuzz fuzz-build fuzz-bins fuzz-seeds fuzz-cov reliability-build print-hardening
 
-test-build: $(REL_UNIT_BINS) $(REL_TOOLS)
+test-build: $(REL_TOOLS)
 
-reliability-build: $(BIN) $(UNIT_PRESENT) $(TEST_TOOLS) $(REL_UNIT_BINS) $(REL_TOOLS)
-
-$(REL_UNIT:%=$(BUILD)/tests/reliability/test_rel_%.o): tests/reliability/rtap.h
-
-$(BUILD)/tests/unit/test_rel_%: $(BUILD)/tests/reliability/test_rel_%.o $(CORE_OBJS)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PCRE2_LIBS) $(CONFUSE_LIBS)
+reliability-build: $(BIN) $(UNIT_BINS) $(TEST_TOOLS) $(REL_TOOLS)
 
 $(BUILD)/tests/reliability/loadgen: $(BUILD)/tests/reliability/loadgen.o $(BUILD)/tests/miltc.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
@@ -109,32 +100,10 @@ san-build:
 	$(MAKE) BUILD=$(SAN_BUILD) CC=$(SAN_CC) HARDEN_CFLAGS= HARDEN_LDFLAGS= \
 	    CFLAGS="$(SAN_CFLAGS)" LDFLAGS="$(SAN_CFLAGS)" reliability-build
 
-# The suppressions file and the reports live in a scratch directory under
-# /tmp, not in the tree: the daemon writes its reports after dropping to its
-# user, and tests run processes as nobody, who cannot reach a clone under a
-# private directory such as /root (a report would be lost, or TSan would
-# exit before main() without its suppressions).  Reports are copied back to
-# BUILD/sanitizer-reports/.
+# The run itself, its sanitizer options and the check for reports:
+# tests/reliability/san-test.sh.
 san-test: san-build
-	rm -rf $(SAN_BUILD)/sanitizer-reports
-	mkdir -p $(SAN_BUILD)/sanitizer-reports
-	@san=$$(mktemp -d /tmp/efm-san.XXXXXX) || exit 1; \
-	trap 'rm -rf "$$san"' EXIT; \
-	chmod 755 "$$san" && mkdir "$$san/reports" && \
-	chmod 1777 "$$san/reports" && \
-	cp tests/reliability/tsan.supp "$$san/" && chmod 644 "$$san/tsan.supp" || exit 1; \
-	BUILD=$(SAN_BUILD) ENVFROM_SANITIZER=$(SAN) \
-	ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:exitcode=99:log_path=$$san/reports/asan:log_exe_name=1" \
-	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=99:log_path=$$san/reports/ubsan:log_exe_name=1" \
-	LSAN_OPTIONS="exitcode=99" \
-	TSAN_OPTIONS="halt_on_error=1:exitcode=99:second_deadlock_stack=1:atexit_sleep_ms=50:suppressions=$$san/tsan.supp:log_path=$$san/reports/tsan:log_exe_name=1" \
-	    sh tests/run.sh $(SAN_SUITES); st=$$?; \
-	if [ -n "$$(ls "$$san/reports")" ]; then \
-	    cp "$$san"/reports/* $(SAN_BUILD)/sanitizer-reports/; \
-	    echo "sanitizer reports in $(SAN_BUILD)/sanitizer-reports:"; \
-	    for f in $(SAN_BUILD)/sanitizer-reports/*; do echo "== $$f"; head -60 "$$f"; done; \
-	    exit 1; \
-	fi; exit $$st
+	BUILD=$(SAN_BUILD) sh tests/reliability/san-test.sh $(SAN) $(SAN_SUITES)
 
 asan:
 	$(MAKE) SAN=asan SAN_BUILD=$(ASAN_BUILD) SAN_CFLAGS="$(ASAN_FLAGS)" san-build
@@ -167,6 +136,15 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(CORE_OBJS) milter/*.h
 
 fuzz-bins: $(FUZZ_BINS)
 
+# Seeds made at build time: the config target starts from every config the
+# protocol cases load (tests/protocol/case-configs.sh) as well as from the
+# hand-written ones in fuzz/corpus/config.  Made afresh each time: cheap,
+# and a case removed leaves no seed.
+FUZZ_SEEDS	= $(FUZZ_BUILD)/seeds
+
+fuzz-seeds:
+	sh tests/protocol/case-configs.sh $(FUZZ_SEEDS)/config
+
 fuzz-build:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) HARDEN_CFLAGS= HARDEN_LDFLAGS= \
 	    CFLAGS="$(FUZZ_FLAGS)" fuzz-bins
@@ -179,7 +157,8 @@ define fuzz_run
 	    -rss_limit_mb=2048 -max_len=$(FUZZ_MAXLEN_$(1)) -print_final_stats=1 \
 	    $(if $(wildcard fuzz/$(1).dict),-dict=fuzz/$(1).dict) \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$(1)- \
-	    $(FUZZ_BUILD)/corpus/$(1) fuzz/corpus/$(1) >$(FUZZ_BUILD)/fuzz_$(1).log 2>&1; \
+	    $(FUZZ_BUILD)/corpus/$(1) fuzz/corpus/$(1) $$(ls -d $(FUZZ_SEEDS)/$(1) 2>/dev/null) \
+	    >$(FUZZ_BUILD)/fuzz_$(1).log 2>&1; \
 	st=$$?; grep -a -e INITED -e DONE -e number_of_executed_units $(FUZZ_BUILD)/fuzz_$(1).log; \
 	if [ $$st -ne 0 ]; then grep -a -v -e ' NEW ' -e REDUCE -e pulse \
 	    $(FUZZ_BUILD)/fuzz_$(1).log | tail -60; \
@@ -187,20 +166,21 @@ define fuzz_run
 
 endef
 
-fuzz: deps-test fuzz-build
+fuzz: deps-test fuzz-build fuzz-seeds
 	$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t)))
 
 # Line coverage of milter/ reached by the seeds plus the corpus fuzzing grew.
 COV_BUILD	= build-fuzzcov
 COV_FLAGS	= -O0 -g -fprofile-instr-generate -fcoverage-mapping -fsanitize=fuzzer-no-link
 
-fuzz-cov:
+fuzz-cov: fuzz-seeds
 	$(MAKE) BUILD=$(COV_BUILD) CC=$(FUZZ_CC) HARDEN_CFLAGS= HARDEN_LDFLAGS= \
 	    CFLAGS="$(COV_FLAGS)" fuzz-bins
 	@rm -f $(COV_BUILD)/*.profraw
 	@for t in $(FUZZ_TARGETS); do \
 	    LLVM_PROFILE_FILE=$(COV_BUILD)/$$t.profraw $(COV_BUILD)/fuzz/fuzz_$$t -runs=0 \
-		fuzz/corpus/$$t $$(ls -d $(FUZZ_BUILD)/corpus/$$t 2>/dev/null) >/dev/null 2>&1; \
+		fuzz/corpus/$$t $$(ls -d $(FUZZ_SEEDS)/$$t $(FUZZ_BUILD)/corpus/$$t 2>/dev/null) \
+		>/dev/null 2>&1; \
 	done
 	@$(LLVM_PROFDATA) merge -o $(COV_BUILD)/all.profdata $(COV_BUILD)/*.profraw
 	@$(LLVM_COV) report $(COV_BUILD)/fuzz/fuzz_addr \
@@ -210,10 +190,8 @@ fuzz-cov:
 # Valgrind memcheck of the daemon through the protocol suite.  Every daemon
 # start_milter() runs is wrapped (tests/lib.sh ENVFROM_WRAPPER); valgrind
 # makes its exit status 99 on any error or definitely lost block, which the
-# suite reports, and the logs are checked once more afterwards.  A log
-# without a summary is a daemon a test killed with SIGKILL (faults.t, for
-# a stale socket): valgrind writes a summary on every other end, crashes
-# included.
+# suite reports, and tests/reliability/valgrind-test.sh checks the logs once
+# more afterwards.
 VALGRIND	?= valgrind
 VG_DIR		= $(abspath $(BUILD))/valgrind
 VG_SUITES	?= protocol/ reliability/faults
@@ -225,18 +203,5 @@ VG_FLAGS	= --tool=memcheck --vgdb=no --error-exitcode=99 --leak-check=full \
 
 valgrind-test: deps-test
 	$(MAKE) reliability-build
-	rm -rf $(VG_DIR)
-	mkdir -p $(VG_DIR)
-	chmod 1777 $(VG_DIR)
-	ENVFROM_WRAPPER="$(VALGRIND) $(VG_FLAGS)" ENVFROM_WAIT_SCALE=10 \
-	    BUILD=$(BUILD) sh tests/run.sh $(VG_SUITES); st=$$?; \
-	logs=$$(ls $(VG_DIR)/daemon.*.log 2>/dev/null | wc -l); \
-	bad=$$(grep -l 'ERROR SUMMARY: [1-9]' $(VG_DIR)/daemon.*.log 2>/dev/null); \
-	killed=$$(grep -L 'ERROR SUMMARY' $(VG_DIR)/daemon.*.log 2>/dev/null | wc -l); \
-	lost=$$(grep -h 'definitely lost:' $(VG_DIR)/daemon.*.log 2>/dev/null | grep -v ' 0 bytes in 0 blocks' || true); \
-	echo "valgrind: $$logs daemon runs ($$killed killed with SIGKILL by a test, so no summary), logs in $(VG_DIR)"; \
-	grep -h 'ERROR SUMMARY\|definitely lost\|indirectly lost\|possibly lost\|still reachable\|suppressed:' \
-	    $(VG_DIR)/daemon.*.log | sed 's/^==[0-9]*== *//' | sort | uniq -c | sort -rn | head -20; \
-	if [ "$$logs" -eq 0 ] || [ -n "$$bad" ] || [ -n "$$lost" ]; then \
-	    echo "valgrind found errors or leaks in:"; for f in $$bad; do echo "== $$f"; head -80 "$$f"; done; \
-	    echo "$$lost"; exit 1; fi; exit $$st
+	BUILD=$(BUILD) VG_DIR=$(VG_DIR) ENVFROM_WRAPPER="$(VALGRIND) $(VG_FLAGS)" \
+	    sh tests/reliability/valgrind-test.sh $(VG_SUITES)

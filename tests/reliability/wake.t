@@ -45,7 +45,7 @@ ENVFROM_WRAPPER="env LD_PRELOAD=$SHIM GAISHIM_LOG=$tmp/connects" \
 # the wake-up ends its wait (a stop that came before it had started would
 # need none, and the process could end before the wake-up is tried).
 printf 'negotiate\nquit\n' | "$MILTER_CLIENT" -s "inet:$port@127.0.0.1" >/dev/null 2>&1
-sleep 0.2
+sleep 0.2		# back in its poll(): nothing shows it, so a pause
 start=$(now_ms)
 stop_milter
 st=$?

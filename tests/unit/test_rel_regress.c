@@ -19,7 +19,7 @@
 #include "config.h"
 #include "import.h"
 #include "log.h"
-#include "rtap.h"
+#include "tap.h"
 
 /* quoted_empty_is_null - <""> is the null sender, not an empty "address" */
 
@@ -33,7 +33,7 @@ quoted_empty_is_null(void)
 
     /* fuzz_addr: ADDR_OK with internal "" broke "ADDR_OK is a non-null address". */
     for (i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
-	rt_is_long(addr_parse(args[i], &internal, &why), ADDR_NULL,
+	is_long(addr_parse(args[i], &internal, &why), ADDR_NULL,
 		   "addr_parse(%s) is the null sender", args[i]);
 	free(internal);
     }
@@ -62,7 +62,7 @@ literal_domains_strict(void)
     size_t  i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-	rt_is_long(addr_check_rewrite(cases[i].addr) == NULL, cases[i].usable,
+	is_long(addr_check_rewrite(cases[i].addr) == NULL, cases[i].usable,
 		   "addr_check_rewrite(%s): %s", cases[i].addr,
 		   cases[i].usable ? "usable" : "refused");
 }
@@ -82,14 +82,14 @@ header_literal_round_trip(void)
     size_t  i;
 
     for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-	if (!rt_is_long(addr_header_mailbox(values[i], &mb, &why), ADDR_OK,
+	if (!is_long(addr_header_mailbox(values[i], &mb, &why), ADDR_OK,
 			"From: %s parses", values[i]))
 	    continue;
 	out = addr_header_replace(values[i], &mb, "x@[IPv6:2001:db8::1]");
 	memset(&back, 0, sizeof(back));
 	why = NULL;
 	(void) addr_header_mailbox(out, &back, &why);
-	rt_is_str(back.internal ? back.internal : why, "x@[IPv6:2001:db8::1]",
+	is_str(back.internal ? back.internal : why, "x@[IPv6:2001:db8::1]",
 		  "From: %s rewritten to an IPv6 literal reads back", values[i]);
 	free(back.internal);
 	free(out);
@@ -130,15 +130,15 @@ unclosed_comment_and_string(void)
     /* libconfuse loads this silently and drops the rule after the comment. */
     msgs = load_msgs("user = \"x\"\n/* note\nrule \"a\" {\n rewrite = 'a@b.example'\n}\n",
 		     &loaded);
-    rt_ok(!loaded, "a /* comment never closed is refused");
-    rt_is_str(msgs, "t.conf:2: comment opened with /* is never closed: everything "
+    ok(!loaded, "a /* comment never closed is refused");
+    is_str(msgs, "t.conf:2: comment opened with /* is never closed: everything "
 	      "after it would be ignored", "... with its line");
     /* fuzz_config: libconfuse blames the end of the file (here line 6, with
      * more lines after the quote a line past the end), not line 3. */
     msgs = load_msgs("rule \"a\" {\n sender = '^a'\n recipient = 'x\n rewrite = "
 		     "\"a@b.example\"\n}\n", &loaded);
-    rt_ok(!loaded, "a quoted string never closed is refused");
-    rt_is_str(msgs, "t.conf:3: quoted string is never closed (it runs to the end "
+    ok(!loaded, "a quoted string never closed is refused");
+    is_str(msgs, "t.conf:3: quoted string is never closed (it runs to the end "
 	      "of the file)", "... at the line where it starts");
 }
 
@@ -154,13 +154,13 @@ import_groups_message(void)
 
     /* fuzz_import (ASan): the group count was read from the freed pattern. */
     if ((fp = open_memstream(&out, &len)) == NULL) {
-	rt_ok(0, "open_memstream");
+	ok(0, "open_memstream");
 	return;
     }
-    rt_is_long(import_text("t", table, sizeof(table) - 1, fp), 2,
+    is_long(import_text("t", table, sizeof(table) - 1, fp), 2,
 	       "import: $3 with two groups is not translated");
     fclose(fp);
-    rt_ok(strstr(out, "the result uses $3 but the pattern has 2 group(s)") != NULL,
+    ok(strstr(out, "the result uses $3 but the pattern has 2 group(s)") != NULL,
 	  "... and the comment says why");
     free(out);
 }
@@ -191,14 +191,14 @@ import_output_loads(void)
     for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 	out = NULL;
 	if ((fp = open_memstream(&out, &len)) == NULL) {
-	    rt_ok(0, "open_memstream");
+	    ok(0, "open_memstream");
 	    return;
 	}
 	(void) import_text("t", tables[i], strlen(tables[i]), fp);
 	fclose(fp);
 	memset(&m, 0, sizeof(m));
 	cf = config_load_text("imported.conf", out, len, &m);
-	rt_ok(cf != NULL && m.errors == 0, "import: the output for %s loads as it is",
+	ok(cf != NULL && m.errors == 0, "import: the output for %s loads as it is",
 	      log_quote(q, sizeof(q), tables[i]));
 	config_free(cf);
 	config_msgs_free(&m);
@@ -220,19 +220,19 @@ import_literal_bang(void)
 
     /* fuzz_import: "/!/" became sender = '!', an empty negated pattern. */
     if ((fp = open_memstream(&out, &len)) == NULL) {
-	rt_ok(0, "open_memstream");
+	ok(0, "open_memstream");
 	return;
     }
     (void) import_text("t", table, sizeof(table) - 1, fp);
     fclose(fp);
     memset(&m, 0, sizeof(m));
     cf = config_load_text("imported.conf", out, len, &m);
-    if (rt_ok(cf != NULL && cf->rules->nrules == 2, "import: /!x/ and !/!y/ load")) {
-	rt_ok(!pattern_negated(cf->rules->rules[0]->sender),
+    if (ok(cf != NULL && cf->rules->nrules == 2, "import: /!x/ and !/!y/ load")) {
+	ok(!pattern_negated(cf->rules->rules[0]->sender),
 	      "... /!x/ is not negated");
-	rt_ok(pattern_negated(cf->rules->rules[1]->sender),
+	ok(pattern_negated(cf->rules->rules[1]->sender),
 	      "... !/!y/ is negated");
-	rt_is_str(pattern_source(cf->rules->rules[1]->sender), "!!y",
+	is_str(pattern_source(cf->rules->rules[1]->sender), "!!y",
 		  "... and tests a literal \"!y\"");
     }
     config_free(cf);
@@ -252,5 +252,5 @@ main(void)
     import_groups_message();
     import_output_loads();
     import_literal_bang();
-    return (rt_done());
+    return (tap_done());
 }

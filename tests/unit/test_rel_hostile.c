@@ -33,7 +33,7 @@
 #include "config.h"
 #include "eval.h"
 #include "log.h"
-#include "rtap.h"
+#include "tap.h"
 
 #define BUDGET_MS	50.0
 #define BIG		(64 * 1024)
@@ -89,7 +89,7 @@ load(const char *text)
     cf = config_load_text("hostile.conf", text, strlen(text), &m);
     if (cf == NULL) {
 	config_msgs_print(&m, stdout);
-	rt_ok(0, "config loads");
+	ok(0, "config loads");
     }
     config_msgs_free(&m);
     return (cf);
@@ -184,13 +184,13 @@ sender_patterns(void)
 	    evaluate(cf, &env, NULL, &r);
 	    printf("# sender %s%s on %d bytes: %.2f ms\n", neg ? "!" : "",
 		   catastrophic[i].pattern, ADDR_MAX_LEN, r.ms);
-	    rt_is_long(r.kind, DECISION_NONE, "%s%s: the rule does not match",
+	    is_long(r.kind, DECISION_NONE, "%s%s: the rule does not match",
 		       neg ? "!" : "", catastrophic[i].pattern);
-	    rt_ok(r.ms < BUDGET_MS, "... decided in %.2f ms (< %.0f)", r.ms, BUDGET_MS);
-	    rt_ok(strstr(r.log, "warning: HOSTILE: rule hostile: sender pattern") != NULL
+	    ok(r.ms < BUDGET_MS, "... decided in %.2f ms (< %.0f)", r.ms, BUDGET_MS);
+	    ok(strstr(r.log, "warning: HOSTILE: rule hostile: sender pattern") != NULL
 		  && strstr(r.log, "treated as not matching") != NULL,
 		  "... one warning names the rule");
-	    rt_ok(strstr(r.log, "aaaa...\"") != NULL && log_is_safe(r.log),
+	    ok(strstr(r.log, "aaaa...\"") != NULL && log_is_safe(r.log),
 		  "... with the subject cut to %d bytes", LOG_QUOTE_MAX);
 	    config_free(cf);
 	}
@@ -225,12 +225,12 @@ big_macros(void)
     rc.mailer = big;
     evaluate(cf, &env, &rc, &r);
     printf("# 64 KiB login and 64 KiB transport, two patterns: %.2f ms\n", r.ms);
-    rt_is_long(r.kind, DECISION_NONE, "64 KiB login and transport: no rule matches");
-    rt_ok(r.ms < BUDGET_MS, "... decided in %.2f ms (< %.0f)", r.ms, BUDGET_MS);
-    rt_ok(strstr(r.log, "rule login: auth pattern") != NULL
+    is_long(r.kind, DECISION_NONE, "64 KiB login and transport: no rule matches");
+    ok(r.ms < BUDGET_MS, "... decided in %.2f ms (< %.0f)", r.ms, BUDGET_MS);
+    ok(strstr(r.log, "rule login: auth pattern") != NULL
 	  && strstr(r.log, "rule transport: transport pattern") != NULL,
 	  "... both give up with a warning");
-    rt_ok(log_is_safe(r.log), "... and the log lines stay short and printable");
+    ok(log_is_safe(r.log), "... and the log lines stay short and printable");
     free(big);
     config_free(cf);
 }
@@ -256,9 +256,9 @@ escaped_subject(void)
     env.logid = "HOSTILE";
     env.sender = subject;
     evaluate(cf, &env, NULL, &r);
-    rt_ok(strstr(r.log, "aaa\\x0d\\x0aerror: forged\\x1b[2J\\xc3\\xbc\\\\!\"") != NULL,
+    ok(strstr(r.log, "aaa\\x0d\\x0aerror: forged\\x1b[2J\\xc3\\xbc\\\\!\"") != NULL,
 	  "CR, LF, ESC, 8-bit and \\ are escaped in the warning");
-    rt_ok(log_is_safe(r.log) && strchr(r.log, '\n') == r.log + strlen(r.log) - 1,
+    ok(log_is_safe(r.log) && strchr(r.log, '\n') == r.log + strlen(r.log) - 1,
 	  "... which stays one line");
     config_free(cf);
 }
@@ -288,8 +288,8 @@ many_rules(void)
     env.sender = subject;
     evaluate(cf, &env, NULL, &r);
     printf("# 20 catastrophic rules on one %d-byte sender: %.2f ms\n", ADDR_MAX_LEN, r.ms);
-    rt_is_long(r.kind, DECISION_NONE, "20 catastrophic rules: none matches");
-    rt_ok(r.ms < 20 * BUDGET_MS, "... in %.2f ms (< 50 ms per rule)", r.ms);
+    is_long(r.kind, DECISION_NONE, "20 catastrophic rules: none matches");
+    ok(r.ms < 20 * BUDGET_MS, "... in %.2f ms (< 50 ms per rule)", r.ms);
     config_free(cf);
 }
 
@@ -321,10 +321,10 @@ legit_long(void)
     evaluate(cf, &env, NULL, &r);
     printf("# legitimate pattern on a %lu-byte sender: %.2f ms\n",
 	   (unsigned long) strlen(subject), r.ms);
-    rt_is_long(r.kind, DECISION_INVALID, "a %lu-byte sender still matches a "
+    is_long(r.kind, DECISION_INVALID, "a %lu-byte sender still matches a "
 	       "reasonable pattern (the result is too long to use)",
 	       (unsigned long) strlen(subject));
-    rt_ok(strstr(r.log, "warning") == NULL, "... without hitting a limit");
+    ok(strstr(r.log, "warning") == NULL, "... without hitting a limit");
     config_free(cf);
 }
 
@@ -340,5 +340,5 @@ main(void)
     escaped_subject();
     many_rules();
     legit_long();
-    return (rt_done());
+    return (tap_done());
 }
