@@ -312,8 +312,20 @@ accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 	errno = EAGAIN;
 	return (-1);
     }
-    /* Stopping: the wake-up connections (signals.c) need no look-up or log. */
-    if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE) || !trusted(s)) {
+    /*
+     * Stopping: the wake-up connections (signals.c) need no look-up or log.
+     * The pause lets smfi_stop() take the lock the listener retakes at
+     * once after an EAGAIN (it waits for it in another thread, signals.c).
+     */
+    if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
+	struct timespec pause = {0, 2 * 1000 * 1000};
+
+	close(s);
+	(void) nanosleep(&pause, NULL);
+	errno = EAGAIN;
+	return (-1);
+    }
+    if (!trusted(s)) {
 	close(s);
 	errno = EAGAIN;
 	return (-1);

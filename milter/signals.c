@@ -50,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,6 +104,23 @@ signals_block(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * wake_socket - a socket whose connect() gives up after 200 ms: a full
+ * listen queue (the listener no longer accepting) must not hold the
+ * stop, nor main() waiting for a wake-up under way
+ */
+
+static int
+wake_socket(int family)
+{
+    struct timeval tv = {0, 200 * 1000};
+    int     fd;
+
+    if ((fd = socket(family, SOCK_STREAM, 0)) >= 0)
+	(void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    return (fd);
+}
+
 /* wake_once - connect once to our own socket; under wake_lock */
 
 static void
@@ -117,12 +135,12 @@ wake_once(void)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", wake_spec.path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0)
+	if ((fd = wake_socket(AF_UNIX)) >= 0)
 	    (void) connect(fd, (struct sockaddr *) &sun, sizeof(sun));
     } else if (sockspec_resolve(&wake_spec, 1, &res) == 0) {
 	/* Every address the name has: "localhost" can be ::1 first. */
 	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-	    if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) < 0)
+	    if ((fd = wake_socket(ai->ai_family)) < 0)
 		continue;
 	    if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
 		close(fd);
@@ -190,9 +208,18 @@ stop_milter(void)
 void
 signals_main_returned(void)
 {
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    int     i;
+
     __atomic_store_n(&main_returned, 1, __ATOMIC_RELEASE);
-    pthread_mutex_lock(&wake_lock);
-    pthread_mutex_unlock(&wake_lock);
+    /* A wake-up under way ends within 200 ms (wake_socket); wait no longer. */
+    for (i = 0; i < 50; i++) {
+	if (pthread_mutex_trylock(&wake_lock) == 0) {
+	    pthread_mutex_unlock(&wake_lock);
+	    return;
+	}
+	nanosleep(&ts, NULL);
+    }
 }
 
 /* await_stop - give smfi_main() STOP_GRACE_MS to return, then end the process */

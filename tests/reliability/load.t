@@ -90,5 +90,7 @@ rb=$(field rss_before_kb) ra=$(field rss_after_kb)
 [ "${ra:-0}" -gt 0 ] && [ "$ra" -le $((rb + RSS_SLACK)) ]
 tst $? "RSS after the run ${ra} KiB, after the warm-up ${rb} KiB (slack $RSS_SLACK KiB)"
 stop_milter
-[ $? -eq 0 ]
-tst $? "the daemon then stops with status 0"
+st=$?
+[ $st -eq 0 ]
+tst $? "the daemon then stops with status 0 (got $st)"
+[ $st -eq 0 ] || tail -n 8 "$tmp/log" | sed 's/^/#   /'
