@@ -65,7 +65,7 @@ check_config(const struct config *cf)
     size_t  i;
     size_t  j;
 
-    CHECK(cf->match_limit >= 1 && cf->depth_limit >= 1);
+    CHECK(cf->rules->limits.match_limit >= 1 && cf->rules->limits.depth_limit >= 1);
     CHECK(cf->socket_mode <= 0777);
     CHECK(sockspec_parse(&spec, cf->socket.text, err, sizeof(err)) == 0);
     CHECK(spec.kind == cf->socket.kind && strcmp(spec.text, cf->socket.text) == 0);

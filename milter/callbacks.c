@@ -188,29 +188,11 @@ update_qid(SMFICTX *ctx, struct msg *m)
 }
 
 /*
- * The log helpers (note_* here, msglog.c) quote untrusted text.  They hold
- * the quoting buffers, kept out of the callbacks' own stack frames
- * (noinline here; msglog.c's are in another file):
+ * The log helpers (msglog.c) quote untrusted text.  They hold the quoting
+ * buffers, kept out of the callbacks' own stack frames (another file):
  * libmilter keeps starting new threads, and every stack page a callback
  * reaches is a page fault in each of them.
  */
-#define COLD	__attribute__((noinline))
-
-/* note_connect - debug: who connected, and on which listener */
-
-static COLD void
-note_connect(const struct conn *c, const char *hostname)
-{
-    char    qh[LOG_QUOTE_BUF];
-    char    ql[LOG_QUOTE_BUF];
-    char    ip[64] = "unknown";
-
-    if (c->has_client)
-	netaddr_format(&c->client, ip, sizeof(ip));
-    log_debug("connect from %s [%s]%s, listener %s", log_quote(qh, sizeof(qh), hostname),
-	      ip, c->local ? " (local submission: port 0)" : "",
-	      log_quote(ql, sizeof(ql), c->listener));
-}
 
 /* efm_negotiate - request only the steps and actions the rules need */
 
@@ -298,7 +280,7 @@ efm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	return (SMFIS_TEMPFAIL);
     }
     if (log_enabled(LOG_LVL_DEBUG))
-	note_connect(c, hostname);
+	msglog_connect(hostname, c->has_client ? &c->client : NULL, c->local, c->listener);
     return (SMFIS_CONTINUE);
 }
 
@@ -427,28 +409,6 @@ efm_header(SMFICTX *ctx, char *name, char *value)
     return (SMFIS_CONTINUE);
 }
 
-/* note_from - why From: was not rewritten, as a warning */
-
-static void
-note_from(const char *qid, const struct plan *p, unsigned count)
-{
-    switch (p->from) {
-    case PLAN_FROM_NOT_NEGOTIATED:
-	log_warning("%s: From: not rewritten: header changes were not "
-		    "negotiated on this connection", qid);
-	break;
-    case PLAN_FROM_NONE:
-    case PLAN_FROM_SEVERAL:
-	log_warning("%s: From: not rewritten: the message has %u From: headers", qid, count);
-	break;
-    case PLAN_FROM_UNUSABLE:
-	log_warning("%s: From: not rewritten: %s", qid, p->from_why);
-	break;
-    default:
-	break;
-    }
-}
-
 /* apply - carry out a rewrite decision's plan; SMFIS_CONTINUE or SMFIS_TEMPFAIL */
 
 static sfsistat
@@ -482,7 +442,7 @@ apply(SMFICTX *ctx, struct conn *c, struct decision *d)
 		  m->qid, r->name, p.add_name);
 	goto out;
     }
-    note_from(m->qid, &p, m->from.count);
+    msglog_from(m->qid, &p, m->from.count);
     if (p.from == PLAN_FROM_CHANGE && smfi_chgheader(ctx, "From", 1, p.from_value) != MI_SUCCESS) {
 	log_error("%s: could not change the From: header", m->qid);
 	log_error("%s: rule %s: From: header rewrite failed; message tempfailed",

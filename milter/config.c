@@ -318,10 +318,7 @@ parse(struct load *ld, const char *text, size_t len)
 	return (cf);
     }
     config_read_settings(ld, c, cf);
-    if ((cf->rules = ruleset_create(cf->match_limit, cf->depth_limit)) == NULL) {
-	ld->nomem = 1;
-    } else {
-	cf->rules->limits.no_jit = !cf->pcre_jit;
+    if (cf->rules != NULL) {
 	nrules = cfg_size(c, "rule");
 	for (i = 0; i < nrules && !ld->nomem; i++) {
 	    cfg_t  *sec = cfg_getnsec(c, "rule", i);

@@ -28,9 +28,6 @@ struct config {
     enum log_level log_level;
     int     log_facility;
     char   *pid_file;			/* "" = none */
-    unsigned long match_limit;
-    unsigned long depth_limit;
-    int     pcre_jit;			/* compile patterns with JIT where possible */
     char  **peer_users;			/* may connect, besides root and the daemon */
     size_t  npeer_users;
     int     peer_users_given;		/* 0: the default, which may be missing */

@@ -80,6 +80,7 @@ config_read_settings(struct load *ld, cfg_t *c, struct config *cf)
     char   *end;
     unsigned long mode;
     long    lim;
+    unsigned long match;
     int     remote = 0;
 
 #define LINE(key)	linemap_line(&ld->lm, NULL, (key))
@@ -113,11 +114,14 @@ config_read_settings(struct load *ld, cfg_t *c, struct config *cf)
 	ERROR_AT(ld, LINE("pid_file"), "pid_file \"%s\": the path must be absolute", s);
     if ((lim = cfg_getint(c, "match_limit")) < 1 || (unsigned long) lim > 0xffffffffUL)
 	ERROR_AT(ld, LINE("match_limit"), "match_limit %ld: expected 1..4294967295", lim);
-    cf->match_limit = (unsigned long) lim;
+    match = (unsigned long) lim;
     if ((lim = cfg_getint(c, "depth_limit")) < 1 || (unsigned long) lim > 0xffffffffUL)
 	ERROR_AT(ld, LINE("depth_limit"), "depth_limit %ld: expected 1..4294967295", lim);
-    cf->depth_limit = (unsigned long) lim;
-    cf->pcre_jit = cfg_getbool(c, "pcre_jit") != cfg_false;
+    /* The PCRE2 settings live in the rule set only: its patterns use them. */
+    if ((cf->rules = ruleset_create(match, (unsigned long) lim)) == NULL)
+	ld->nomem = 1;
+    else
+	cf->rules->limits.no_jit = cfg_getbool(c, "pcre_jit") == cfg_false;
     read_peers(ld, c, cf);
     s = load_str(ld, c, "socket");
     if (remote && cf->npeer_networks == 0)

@@ -7,8 +7,9 @@
  *	msglog_rewrite(LOG_LVL_INFO, qid, rule, old, new, "");
  * DESCRIPTION
  *	The one info line per rewritten message ("QID: rule R: sender <old>
- *	-> <new>"), and the warnings, errors and debug lines about a sender
- *	or a recipient, with the queue id first.  Every text that came from
+ *	-> <new>"), and the warnings, errors and debug lines about a
+ *	connection, a sender, a recipient or a From: left alone, with the
+ *	queue id first.  Every text that came from
  *	the network goes through log_quote().  Kept out of callbacks.c so
  *	that the wording of what an admin reads is in one place.
  * DIAGNOSTICS
@@ -17,6 +18,8 @@
 
 #include "log.h"
 #include "msglog.h"
+#include "netaddr.h"
+#include "plan.h"
 
 /* msglog_sender - a sender (as given) and what is wrong with it */
 
@@ -97,4 +100,43 @@ msglog_invalid(const char *qid, const char *rule, const char *old, const char *r
 	      "sender (%s); message passes unchanged", qid, rule,
 	      log_quote(qo, sizeof(qo), old), log_quote(qn, sizeof(qn), result ? result : ""),
 	      why);
+}
+
+/* msglog_connect - debug: who connected, and on which listener */
+
+void
+msglog_connect(const char *hostname, const struct netaddr *client, int local,
+	               const char *listener)
+{
+    char    qh[LOG_QUOTE_BUF];
+    char    ql[LOG_QUOTE_BUF];
+    char    ip[64] = "unknown";
+
+    if (client != NULL)
+	netaddr_format(client, ip, sizeof(ip));
+    log_debug("connect from %s [%s]%s, listener %s", log_quote(qh, sizeof(qh), hostname),
+	      ip, local ? " (local submission: port 0)" : "",
+	      log_quote(ql, sizeof(ql), listener));
+}
+
+/* msglog_from - why a plan leaves From: alone, as a warning (nothing if it does not) */
+
+void
+msglog_from(const char *qid, const struct plan *p, unsigned count)
+{
+    switch (p->from) {
+    case PLAN_FROM_NOT_NEGOTIATED:
+	log_warning("%s: From: not rewritten: header changes were not "
+		    "negotiated on this connection", qid);
+	break;
+    case PLAN_FROM_NONE:
+    case PLAN_FROM_SEVERAL:
+	log_warning("%s: From: not rewritten: the message has %u From: headers", qid, count);
+	break;
+    case PLAN_FROM_UNUSABLE:
+	log_warning("%s: From: not rewritten: %s", qid, p->from_why);
+	break;
+    default:
+	break;
+    }
 }

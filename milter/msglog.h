@@ -7,6 +7,9 @@
 
 #include "log.h"
 
+struct netaddr;
+struct plan;
+
 void	msglog_sender(enum log_level, const char *qid, const char *arg, const char *why,
 		              const char *outcome);
 void	msglog_decision(const char *qid, const char *sender, const char *what,
@@ -18,5 +21,8 @@ void	msglog_unchanged(const char *qid, const char *rule, const char *sender,
 			         const char *note);
 void	msglog_invalid(const char *qid, const char *rule, const char *old,
 		               const char *result, const char *why);
+void	msglog_connect(const char *hostname, const struct netaddr *client, int local,
+		               const char *listener);
+void	msglog_from(const char *qid, const struct plan *, unsigned count);
 
 #endif

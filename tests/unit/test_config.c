@@ -36,7 +36,7 @@ main(void)
     is_long(cf->socket_mode, 0660, "default socket mode");
     is_long(cf->log_level, LOG_LVL_INFO, "default log level");
     is_long(cf->log_facility, LOG_MAIL, "default facility");
-    is_long((long) cf->match_limit, 100000, "default match limit");
+    is_long((long) cf->rules->limits.match_limit, 100000, "default match limit");
     is_long((long) cf->rules->nrules, 0, "no rules");
     is_long((long) msgs.errors, 0, "no errors");
     is_long((long) msgs.n, 1, "one warning (no rules)");
