@@ -79,6 +79,26 @@ netaddr_from_sockaddr(const struct sockaddr *sa, struct netaddr *addr)
     }
 }
 
+/* netaddr_is_v4 - an IPv4 address (held IPv4-mapped)? */
+
+int
+netaddr_is_v4(const struct netaddr *addr)
+{
+    return (memcmp(addr->bytes, v4mapped_prefix, 12) == 0);
+}
+
+/* netaddr_is_loopback - 127.0.0.0/8 or ::1 */
+
+int
+netaddr_is_loopback(const struct netaddr *addr)
+{
+    static const unsigned char one[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
+    if (netaddr_is_v4(addr))
+	return (addr->bytes[12] == 127);
+    return (memcmp(addr->bytes, one, 16) == 0);
+}
+
 /* netaddr_format - text form; IPv4-mapped addresses print as plain IPv4 */
 
 void

@@ -22,6 +22,8 @@ struct cidr {
 int	netaddr_parse(const char *text, struct netaddr *addr);
 int	netaddr_from_sockaddr(const struct sockaddr *sa, struct netaddr *addr);
 void	netaddr_format(const struct netaddr *addr, char *buf, size_t len);
+int	netaddr_is_v4(const struct netaddr *addr);
+int	netaddr_is_loopback(const struct netaddr *addr);
 int	cidr_parse(const char *text, struct cidr *block, char *err, size_t errlen);
 int	cidr_contains(const struct cidr *block, const struct netaddr *addr);
 void	cidr_format(const struct cidr *block, char *buf, size_t len);

@@ -54,10 +54,12 @@
 #include <unistd.h>
 
 #include "peer.h"
+#include "vec.h"
 
 struct peer_policy {
     uid_t  *uids;
     size_t  nuids;
+    size_t  uids_alloc;
     struct cidr *nets;
     size_t  nnets;
     char   *describe;			/* "postfix (uid 89), root, ..." for the log */
@@ -68,15 +70,13 @@ struct peer_policy {
 static int
 add_uid(struct peer_policy *p, uid_t uid)
 {
-    uid_t  *v;
     size_t  i;
 
     for (i = 0; i < p->nuids; i++)
 	if (p->uids[i] == uid)
 	    return (0);
-    if ((v = realloc(p->uids, (p->nuids + 1) * sizeof(*v))) == NULL)
+    if (VEC_RESERVE(p->uids, p->uids_alloc, p->nuids + 1, 4) < 0)
 	return (-1);
-    p->uids = v;
     p->uids[p->nuids++] = uid;
     return (0);
 }
@@ -193,29 +193,6 @@ peer_trusted(const struct peer_policy *p, const struct peer *who)
     if (who->kind == PEER_LISTED)
 	return (1);
     return (0);
-}
-
-/* is_loopback - 127.0.0.0/8, ::1, or ::ffff:127.0.0.0/104 */
-
-static int
-is_loopback(const struct netaddr *a)
-{
-    static const unsigned char v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    static const unsigned char one[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-
-    if (memcmp(a->bytes, v4, 12) == 0)
-	return (a->bytes[12] == 127);
-    return (memcmp(a->bytes, one, 16) == 0);
-}
-
-/* is_v4 - an IPv4 address in the 16-byte space? */
-
-static int
-is_v4(const struct netaddr *a)
-{
-    static const unsigned char v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-    return (memcmp(a->bytes, v4, 12) == 0);
 }
 
 /* port_of - the port of an inet sockaddr, host order */
@@ -413,7 +390,7 @@ local_owner(struct peer *who, const struct netaddr *self, unsigned self_port)
 {
     int     err = 0;
     int     rc;
-    int     v4 = is_v4(&who->addr) && is_v4(self);
+    int     v4 = netaddr_is_v4(&who->addr) && netaddr_is_v4(self);
     char    diag[120];
 
     /* An IPv4 client's socket is AF_INET even when the listener is inet6. */
@@ -484,7 +461,7 @@ peer_identify(const struct peer_policy *p, int fd, struct peer *who)
 	return;
     }
     /* Not in this host's socket table: another host, unless it is loopback. */
-    if (!is_loopback(&who->addr))
+    if (!netaddr_is_loopback(&who->addr))
 	who->kind = PEER_REMOTE;
 }
 

@@ -81,5 +81,25 @@ main(void)
     is_long(netaddr_parse("1.2.3.4", &addr), 1, "netaddr_parse says IPv4");
     is_long(netaddr_parse("::1", &addr), 0, "netaddr_parse says IPv6");
     is_long(netaddr_parse("1.2.3", &addr), -1, "netaddr_parse refuses junk");
+    {
+	static const struct {
+	    const char *addr;
+	    int     v4, loopback;
+	} kinds[] = {
+	    {"127.0.0.1", 1, 1}, {"127.255.0.9", 1, 1}, {"::ffff:127.0.0.2", 1, 1},
+	    {"128.0.0.1", 1, 0}, {"192.168.1.5", 1, 0}, {"::1", 0, 1},
+	    {"::2", 0, 0}, {"2001:db8::1", 0, 0},
+	};
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+	    if (netaddr_parse(kinds[i].addr, &addr) < 0) {
+		ok(0, "parse %s", kinds[i].addr);
+		continue;
+	    }
+	    is_long(netaddr_is_v4(&addr), kinds[i].v4, "%s is IPv4", kinds[i].addr);
+	    is_long(netaddr_is_loopback(&addr), kinds[i].loopback, "%s is loopback",
+		    kinds[i].addr);
+	}
+    }
     return (tap_done());
 }
