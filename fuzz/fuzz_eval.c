@@ -11,7 +11,8 @@
  *
  *	    OPTIONS		bit 0 of the first byte: local submission;
  *				bit 1: a From: header is present;
- *				bit 2: the listener is known
+ *				bit 2: the listener is known;
+ *				bit 3: the LISTENER line is the HELO name too
  *	    SENDER		the MAIL FROM argument
  *	    LOGIN		SASL login ("" = none)
  *	    CLIENT		client IP ("" or unparseable = unknown)
@@ -110,6 +111,11 @@ static const char rules_text[] =
 "    rewrite = 'sub@relay.example'\n"
 "    recipient = '.'\n"
 "}\n"
+"rule \"printer\" {\n"
+"    helo = '^(printer|scanner)[0-9]*\\.'\n"
+"    client = \"192.168.0.0/16\"\n"
+"    rewrite = 'scan@relay.example'\n"
+"}\n"
 "rule \"local\" {\n"
 "    origin = \"local\"\n"
 "    sender = '^(root|cron)@'\n"
@@ -165,15 +171,48 @@ holds(const struct ruleset *rs, const struct pattern *p, pcre2_match_data *md,
     return (pattern_test(p, &rs->limits, md, subject, strlen(subject), NULL) == PATTERN_TRUE);
 }
 
-/* rcpt_holds - reference: one recipient satisfies every recipient condition */
+/* cond_holds - reference: does condition c of r hold on the data (cond.c's row)? */
 
 static int
-rcpt_holds(const struct ruleset *rs, const struct rule *r, pcre2_match_data *md,
-	           const struct eval_rcpt *rc)
+cond_holds(const struct ruleset *rs, const struct rule *r, int c, pcre2_match_data *md,
+	           const struct cond_data *data)
 {
-    return ((!r->recipient || holds(rs, r->recipient, md, rc->addr))
-	    && (!r->transport || holds(rs, r->transport, md, rc->mailer))
-	    && (!r->nexthop || holds(rs, r->nexthop, md, rc->host)));
+    const struct cond_def *def = &cond_defs[c];
+    const struct cond_value *v = &r->cond[c];
+    const struct netaddr *addr;
+    const char *subject;
+    size_t  k;
+
+    switch (def->kind) {
+    case COND_CIDR:
+	if ((addr = def->address(data)) == NULL)
+	    return (0);
+	for (k = 0; k < v->nblocks; k++)
+	    if (cidr_contains(&v->blocks[k], addr))
+		return (1);
+	return (0);
+    case COND_KEYWORD:
+	subject = def->subject(data);
+	return (subject != NULL && strcmp(subject, def->keywords[v->keyword]) == 0);
+    case COND_PATTERN:
+	return (holds(rs, v->pattern, md, def->subject(data)));
+    }
+    return (0);
+}
+
+/* stage_holds - reference: every condition of r at stage holds on the data */
+
+static int
+stage_holds(const struct ruleset *rs, const struct rule *r, enum cond_stage stage,
+	            pcre2_match_data *md, const struct cond_data *data)
+{
+    int     c;
+
+    for (c = 0; c < COND_COUNT; c++)
+	if ((r->conds & COND_BIT(c)) && cond_defs[c].stage == stage
+	    && !cond_holds(rs, r, c, md, data))
+	    return (0);
+    return (1);
 }
 
 /* reference_rule - the first rule whose every condition holds, or NULL */
@@ -185,45 +224,33 @@ reference_rule(const struct ruleset *rs, const struct eval_env *env,
 {
     pcre2_match_data *md = pcre2_match_data_create(rs->max_captures + 1, NULL);
     const struct rule *found = NULL;
+    struct cond_data data = {env, NULL, NULL};
     size_t  i;
     size_t  k;
 
     CHECK(md != NULL);
     for (i = 0; i < rs->nrules && found == NULL; i++) {
 	const struct rule *r = rs->rules[i];
-	int     ok = 1;
-	int     authed = env->auth != NULL && *env->auth != 0;
+	int     ok = env->sender != NULL && (*env->sender != 0 || r->null_sender);
 
-	if (env->sender == NULL)
-	    ok = 0;
-	else if (*env->sender == 0 && !r->null_sender)
-	    ok = 0;
-	if (ok && r->sender && !holds(rs, r->sender, md, env->sender))
-	    ok = 0;
-	if (ok && r->nclient > 0) {
-	    int     in = 0;
-
-	    for (k = 0; env->has_client && k < r->nclient; k++)
-		in |= cidr_contains(&r->client[k], &env->client);
-	    ok = in;
-	}
-	if (ok && r->auth && !(authed && holds(rs, r->auth, md, env->auth)))
-	    ok = 0;
-	if (ok && r->authenticated != TRI_ANY && authed != (r->authenticated == TRI_YES))
-	    ok = 0;
-	if (ok && r->listener && !holds(rs, r->listener, md, env->listener))
-	    ok = 0;
-	if (ok && r->origin != ORIGIN_ANY && env->local != (r->origin == ORIGIN_LOCAL))
-	    ok = 0;
-	if (ok && (r->recipient || r->transport || r->nexthop)) {
+	ok = ok && stage_holds(rs, r, COND_AT_CONNECT, md, &data)
+	    && stage_holds(rs, r, COND_AT_HELO, md, &data)
+	    && stage_holds(rs, r, COND_AT_MAIL, md, &data);
+	if (ok && (r->stages & STAGE_BIT(COND_AT_RCPT))) {
 	    size_t  hits = 0;
 
-	    for (k = 0; k < nrcpt; k++)
-		hits += rcpt_holds(rs, r, md, &rcpts[k]);
+	    for (k = 0; k < nrcpt; k++) {
+		struct cond_data rd = {env, &rcpts[k], NULL};
+
+		hits += stage_holds(rs, r, COND_AT_RCPT, md, &rd);
+	    }
 	    ok = r->recipient_all ? (nrcpt > 0 && hits == nrcpt) : hits > 0;
 	}
-	if (ok && r->header_from)
-	    ok = have_from && holds(rs, r->header_from, md, from_addr);
+	if (ok && (r->stages & STAGE_BIT(COND_AT_HEADER))) {
+	    struct cond_data hd = {env, NULL, have_from ? from_addr : NULL};
+
+	    ok = stage_holds(rs, r, COND_AT_HEADER, md, &hd);
+	}
 	if (ok)
 	    found = r;
     }
@@ -335,6 +362,7 @@ fuzz_message(char *text)
     env.auth = login && *login ? login : NULL;
     env.has_client = client && netaddr_parse(client, &env.client) >= 0;
     env.listener = (opts[0] & 4) ? (listener ? listener : "") : NULL;
+    env.helo = (opts[0] & 8) ? (listener ? listener : "") : NULL;
     have_from = (opts[0] & 2) && from != NULL;
     memset(&mb, 0, sizeof(mb));
     if (have_from && addr_header_mailbox(from, &mb, &why) < 0)
@@ -387,7 +415,7 @@ done:
 /* ignore_error - ruleset_add()'s reporter for the fuzzed rule: errors are fine */
 
 static void __attribute__((format(printf, 3, 4)))
-ignore_error(void *ctx, enum rule_field field, const char *fmt,...)
+ignore_error(void *ctx, const char *field, const char *fmt,...)
 {
     (void) ctx;
     (void) field;
@@ -415,7 +443,7 @@ fuzz_template(char *text)
     CHECK((rs = ruleset_create(20000, 1000)) != NULL);
     memset(&spec, 0, sizeof(spec));
     spec.name = "fuzzed";
-    spec.sender = pat;
+    spec.cond[COND_SENDER].text = pat;
     spec.rewrite = tmpl;
     spec.null_sender = 1;
     if (ruleset_add(rs, &spec, ignore_error, NULL) == 0) {

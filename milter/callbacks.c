@@ -28,24 +28,11 @@
  *	with.  Each message also holds its own reference, from MAIL FROM to
  *	end of message or abort.
  *
- *	Negotiation, per connection: the action flags and protocol steps
- *	requested depend on what the connection's rules need, because every
- *	step is a round trip that costs Postfix and libmilter more than our
- *	work does.  Body, unknown commands and end-of-headers are never
- *	requested; connect only when some rule tests the client, the origin
- *	or the listener; recipients only when some rule tests them, headers
- *	only when some rule reads or changes From:.
- *
- *	On inet: sockets HELO and DATA are requested too, although nothing is
- *	done with them: Postfix sends their macro packets whether or not the
- *	step is wanted, and flushes the DATA one on its own when it hands
- *	the milter to cleanup; such a lone write, never answered, holds
- *	Postfix's next packet behind Nagle's algorithm until our delayed ACK
- *	(10-45 ms per message on loopback).  Unix sockets have no Nagle, so
- *	there they are skipped.  No stage is marked "no reply", for the same
- *	reason.  An MTA that cannot change the sender is
- *	refused (SMFIS_REJECT at negotiation), so its milter_default_action
- *	applies instead of mail leaving unrewritten unnoticed.
+ *	Negotiation, per connection: the actions, steps and macro lists
+ *	asked for follow from the connection's rules (negotiate.c).  An MTA
+ *	that cannot change the sender is refused (SMFIS_REJECT at
+ *	negotiation), so its milter_default_action applies instead of mail
+ *	leaving unrewritten unnoticed.
  *
  *	Outcomes:
  *	- A message that no rule can affect is accepted at MAIL FROM
@@ -96,6 +83,7 @@
 #include "eval.h"
 #include "log.h"
 #include "msglog.h"
+#include "negotiate.h"
 #include "plan.h"
 
 #define QID_LEN		64
@@ -121,6 +109,7 @@ struct conn {
     struct netaddr client;
     int     local;			/* Postfix non_smtpd_milters submission */
     char   *listener;			/* {daemon_name} */
+    char   *helo;			/* the last HELO/EHLO name */
     int     failed;			/* connect failed: tempfail every message */
     struct msg msg;
 };
@@ -194,6 +183,15 @@ update_qid(SMFICTX *ctx, struct msg *m)
  * reaches is a page fault in each of them.
  */
 
+/* macro - the value of the macro condition c comes in, or NULL */
+
+static const char *
+macro(SMFICTX *ctx, enum cond_id c)
+{
+    /* libmilter's prototype lacks the const; it does not write the name. */
+    return (smfi_getsymval(ctx, (char *) cond_defs[c].macro));
+}
+
 /* efm_negotiate - request only the steps and actions the rules need */
 
 static sfsistat
@@ -203,9 +201,9 @@ efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
     struct conn *c;
     struct snapshot *snap;
-    unsigned needs = 0;
-    unsigned long want = SMFIF_CHGFROM;
-    unsigned long skip;
+    const struct ruleset *rs = NULL;
+    struct negotiation n;
+    int     class;
 
     (void) f2;
     (void) f3;
@@ -224,30 +222,23 @@ efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	return (SMFIS_REJECT);
     /* The connection's rules, until close (DESCRIPTION). */
     if ((snap = current_acquire()) != NULL)
-	needs = snapshot_config(snap)->rules->needs;
+	rs = snapshot_config(snap)->rules;
     current_release(c->snap);
     c->snap = snap;
-    if (needs & RS_ACT_CHGHDRS)
-	want |= SMFIF_CHGHDRS;
-    if (needs & RS_ACT_ADDHDRS)
-	want |= SMFIF_ADDHDRS;
-    if ((want & f0) != want)
+    negotiate_plan(&n, rs ? rs->needs : 0, rs ? rs->conds : 0, over_tcp,
+		   log_enabled(LOG_LVL_DEBUG), f0, f1);
+    if (n.header_changes_missing)
 	log_warning("the MTA does not offer header changes; rewrite_header_from "
 		    "and original_header will be skipped on this connection");
-    c->actions = want & f0;
-
-    skip = SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NOEOH;
-    if (!over_tcp)			/* see the Nagle note at the top */
-	skip |= SMFIP_NOHELO | SMFIP_NODATA;
-    if (!(needs & RS_NEED_CONNECT))
-	skip |= SMFIP_NOCONNECT;
-    if (!(needs & RS_NEED_RCPT))
-	skip |= SMFIP_NORCPT;
-    if (!(needs & RS_NEED_HEADERS))
-	skip |= SMFIP_NOHDRS;
-    c->want_headers = (needs & RS_NEED_HEADERS) != 0;
-    *pf0 = c->actions;
-    *pf1 = f1 & skip;
+    for (class = 0; class < NEGOTIATE_CLASSES; class++)
+	if (n.macros[class][0] && smfi_setsymlist(ctx, class, n.macros[class]) != MI_SUCCESS) {
+	    log_error("could not ask the MTA for macros; refusing the connection");
+	    return (SMFIS_REJECT);
+	}
+    c->actions = n.actions;
+    c->want_headers = n.want_headers;
+    *pf0 = n.actions;
+    *pf1 = n.steps;
     *pf2 = 0;
     *pf3 = 0;
     return (SMFIS_CONTINUE);
@@ -273,7 +264,7 @@ efm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	c->local = ((struct sockaddr_in6 *) hostaddr)->sin6_port == 0;
     free(c->listener);
     c->listener = NULL;
-    if ((listener = smfi_getsymval(ctx, "{daemon_name}")) != NULL
+    if ((listener = macro(ctx, COND_LISTENER)) != NULL
 	&& (c->listener = strdup(listener)) == NULL) {
 	log_error("out of memory at connect; the connection is tempfailed");
 	c->failed = 1;
@@ -281,6 +272,30 @@ efm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
     }
     if (log_enabled(LOG_LVL_DEBUG))
 	msglog_connect(hostname, c->has_client ? &c->client : NULL, c->local, c->listener);
+    return (SMFIS_CONTINUE);
+}
+
+/* efm_helo - remember the HELO/EHLO name; a later one replaces it */
+
+static sfsistat
+efm_helo(SMFICTX *ctx, char *name)
+{
+    struct conn *c;
+    char   *copy;
+
+    if ((c = conn_get(ctx)) == NULL)
+	return (SMFIS_TEMPFAIL);
+    /* On inet the step is also asked for when no rule tests it (Nagle). */
+    if (c->snap == NULL || !(snapshot_config(c->snap)->rules->needs & RS_NEED_HELO))
+	return (SMFIS_CONTINUE);
+    if ((copy = strdup(name ? name : "")) == NULL) {
+	/* As at connect: every message on this connection is tempfailed. */
+	log_error("out of memory at HELO; the connection is tempfailed");
+	c->failed = 1;
+	return (SMFIS_TEMPFAIL);
+    }
+    free(c->helo);
+    c->helo = copy;
     return (SMFIS_CONTINUE);
 }
 
@@ -302,8 +317,8 @@ efm_envfrom(SMFICTX *ctx, char **argv)
     msg_reset(m);
     update_qid(ctx, m);
     if (c->failed) {
-	log_error("%s: this connection failed at connect (out of memory); message "
-		  "tempfailed", m->qid);
+	log_error("%s: this connection failed at connect or HELO (out of memory); "
+		  "message tempfailed", m->qid);
 	return (SMFIS_TEMPFAIL);
     }
     switch (addr_parse(argv[0] ? argv[0] : "", &m->sender, &why)) {
@@ -318,7 +333,7 @@ efm_envfrom(SMFICTX *ctx, char **argv)
     default:
 	break;
     }
-    if ((auth = smfi_getsymval(ctx, "{auth_authen}")) != NULL && *auth
+    if ((auth = macro(ctx, COND_AUTH)) != NULL && *auth
 	&& (m->auth = strdup(auth)) == NULL)
 	goto nomem;
     if ((m->snap = current_hold(c->snap)) == NULL) {
@@ -332,6 +347,7 @@ efm_envfrom(SMFICTX *ctx, char **argv)
     m->env.auth = m->auth;
     m->env.listener = c->listener;
     m->env.local = c->local;
+    m->env.helo = c->helo;
     if ((m->eval = eval_start(snapshot_config(m->snap)->rules, &m->env)) == NULL)
 	goto nomem;
     r = eval_settled(m->eval, &settled);
@@ -376,8 +392,8 @@ efm_envrcpt(SMFICTX *ctx, char **argv)
     rc.mailer = rc.host = NULL;
     if (snapshot_config(c->msg.snap)->rules->needs & RS_NEED_NEXTHOP
 	|| log_enabled(LOG_LVL_DEBUG)) {
-	rc.mailer = smfi_getsymval(ctx, "{rcpt_mailer}");
-	rc.host = smfi_getsymval(ctx, "{rcpt_host}");
+	rc.mailer = macro(ctx, COND_TRANSPORT);
+	rc.host = macro(ctx, COND_NEXTHOP);
     }
     if (log_enabled(LOG_LVL_DEBUG))
 	msglog_rcpt(c->msg.qid, argv[0], rc.mailer, rc.host);
@@ -534,6 +550,7 @@ efm_close(SMFICTX *ctx)
 	msg_reset(&c->msg);
 	current_release(c->snap);
 	free(c->listener);
+	free(c->helo);
 	free(c);
 	smfi_setpriv(ctx, NULL);
     }
@@ -543,9 +560,9 @@ efm_close(SMFICTX *ctx)
 static struct smfiDesc desc = {
     "envfrom-milter",			/* filter name */
     SMFI_VERSION,			/* version code */
-    SMFIF_CHGFROM | SMFIF_CHGHDRS | SMFIF_ADDHDRS,	/* the most we may ask for */
+    SMFIF_CHGFROM | SMFIF_CHGHDRS | SMFIF_ADDHDRS | SMFIF_SETSYMLIST,	/* the most we ask */
     efm_connect,			/* connection info filter */
-    NULL,				/* SMTP HELO command filter */
+    efm_helo,				/* SMTP HELO command filter */
     efm_envfrom,			/* envelope sender filter */
     efm_envrcpt,			/* envelope recipient filter */
     efm_header,				/* header filter */

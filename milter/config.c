@@ -212,26 +212,7 @@ static struct config *
 parse(struct load *ld, const char *text, size_t len)
 {
     /* Option tables live on the stack: each load gets fresh copies. */
-    cfg_opt_t rule_opts[] = {
-	CFG_STR("sender", NULL, CFGF_NODEFAULT),
-	CFG_STR("rewrite", NULL, CFGF_NODEFAULT),
-	CFG_BOOL("keep", cfg_false, CFGF_NONE),
-	CFG_STR_LIST("client", NULL, CFGF_NODEFAULT),
-	CFG_STR("auth", NULL, CFGF_NODEFAULT),
-	CFG_STR("authenticated", "any", CFGF_NONE),
-	CFG_STR("listener", NULL, CFGF_NODEFAULT),
-	CFG_STR("origin", "any", CFGF_NONE),
-	CFG_STR("recipient", NULL, CFGF_NODEFAULT),
-	CFG_STR("recipient_mode", "any", CFGF_NONE),
-	CFG_STR("transport", NULL, CFGF_NODEFAULT),
-	CFG_STR("nexthop", NULL, CFGF_NODEFAULT),
-	CFG_STR("header_from", NULL, CFGF_NODEFAULT),
-	CFG_BOOL("case_sensitive", cfg_false, CFGF_NONE),
-	CFG_BOOL("null_sender", cfg_false, CFGF_NONE),
-	CFG_BOOL("rewrite_header_from", cfg_false, CFGF_NONE),
-	CFG_STR("original_header", NULL, CFGF_NODEFAULT),
-	CFG_END()
-    };
+    cfg_opt_t rule_opts[CONFIG_RULE_OPTS];
     cfg_opt_t opts[] = {
 	CFG_STR("socket", CONFIG_DEFAULT_SOCKET, CFGF_NONE),
 	CFG_STR("user", CONFIG_DEFAULT_USER, CFGF_NONE),
@@ -255,6 +236,7 @@ parse(struct load *ld, const char *text, size_t len)
     unsigned i;
     unsigned nrules;
 
+    config_rule_options(rule_opts);
     if ((cf = calloc(1, sizeof(*cf))) == NULL || (cf->path = strdup(ld->name)) == NULL) {
 	free(cf);
 	return (NULL);

@@ -4,14 +4,17 @@
  * SYNOPSIS
  *	#include "confload.h"
  *
+ *	config_rule_options(opts);		the rule section's schema
  *	config_build_rule(ld, rules, section);	each rule section, in file order
  *	config_check_rules(ld, rules);		once all are built
  * DESCRIPTION
- *	config_build_rule() reads one rule's options and hands them to
- *	ruleset_add(), whose errors are reported at the line of the option
- *	they blame (field_key below).  A rule with a bad name or keyword is
- *	still compiled, so that its other errors are reported too; the
- *	load fails either way.
+ *	config_rule_options() fills in the libconfuse options of a rule
+ *	section: the fixed ones (rewrite, keep, ...) and one per row of
+ *	cond.c's table.  config_build_rule() reads one rule's options and
+ *	hands them to ruleset_add(), whose errors name the option they
+ *	blame and are reported at its line.  A rule with a bad name is still
+ *	compiled, so that its other errors are reported too; the load fails
+ *	either way.
  *
  *	config_check_rules() warns about rules an earlier rule without
  *	conditions always preempts, and, on a file without errors, about
@@ -27,38 +30,20 @@
 
 #include "confload.h"
 
-/* Option names for rule_field values, to find their lines. */
-static const char *const field_key[RF_FIELD_COUNT] = {
-    [RF_RULE] = NULL,
-    [RF_SENDER] = "sender",
-    [RF_REWRITE] = "rewrite",
-    [RF_KEEP] = "keep",
-    [RF_CLIENT] = "client",
-    [RF_AUTH] = "auth",
-    [RF_RECIPIENT] = "recipient",
-    [RF_TRANSPORT] = "transport",
-    [RF_NEXTHOP] = "nexthop",
-    [RF_LISTENER] = "listener",
-    [RF_HEADER_FROM] = "header_from",
-    [RF_ORIGINAL_HEADER] = "original_header",
-    [RF_REWRITE_HEADER_FROM] = "rewrite_header_from",
-    [RF_NULL_SENDER] = "null_sender",
-};
-
-static void rule_error(void *, enum rule_field, const char *,...)
+static void rule_error(void *, const char *, const char *,...)
 		__attribute__((format(printf, 3, 4)));
 
 /* rule_error - ruleset_add()'s reporter: blame the option's line */
 
 static void
-rule_error(void *ctx, enum rule_field field, const char *fmt,...)
+rule_error(void *ctx, const char *key, const char *fmt,...)
 {
     struct load *ld = ctx;
     int     line = 0;
     va_list ap;
 
-    if (field > RF_RULE && field < RF_FIELD_COUNT && field_key[field])
-	line = linemap_line(&ld->lm, ld->title, field_key[field]);
+    if (key != NULL)
+	line = linemap_line(&ld->lm, ld->title, key);
     if (line == 0)
 	line = linemap_line(&ld->lm, ld->title, NULL);
     va_start(ap, fmt);
@@ -67,17 +52,35 @@ rule_error(void *ctx, enum rule_field field, const char *fmt,...)
     va_end(ap);
 }
 
-/* pick - map a keyword to its value; -1 if not in the list */
+/* config_rule_options - the rule section's libconfuse options (CONFIG_RULE_OPTS) */
 
-static int
-pick(const char *value, const char *const *names, const int *values)
+void
+config_rule_options(cfg_opt_t *opts)
 {
-    int     i;
+    cfg_opt_t fixed[] = {
+	CFG_STR("rewrite", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("keep", cfg_false, CFGF_NONE),
+	CFG_STR("recipient_mode", "any", CFGF_NONE),
+	CFG_BOOL("case_sensitive", cfg_false, CFGF_NONE),
+	CFG_BOOL("null_sender", cfg_false, CFGF_NONE),
+	CFG_BOOL("rewrite_header_from", cfg_false, CFGF_NONE),
+	CFG_STR("original_header", NULL, CFGF_NODEFAULT),
+    };
+    cfg_opt_t end[] = {CFG_END()};
+    size_t  n = sizeof(fixed) / sizeof(fixed[0]);
+    int     c;
 
-    for (i = 0; names[i]; i++)
-	if (strcmp(value, names[i]) == 0)
-	    return (values[i]);
-    return (-1);
+    memcpy(opts, fixed, sizeof(fixed));
+    for (c = 0; c < COND_COUNT; c++) {
+	const struct cond_def *def = &cond_defs[c];
+	cfg_opt_t pattern[] = {CFG_STR(def->key, NULL, CFGF_NODEFAULT)};
+	cfg_opt_t list[] = {CFG_STR_LIST(def->key, NULL, CFGF_NODEFAULT)};
+	cfg_opt_t keyword[] = {CFG_STR(def->key, "any", CFGF_NONE)};
+
+	opts[n++] = def->kind == COND_CIDR ? list[0]
+	    : def->kind == COND_KEYWORD ? keyword[0] : pattern[0];
+    }
+    opts[n] = end[0];
 }
 
 /* rule_title_ok - rule names appear in logs: keep them plain */
@@ -89,33 +92,18 @@ rule_title_ok(const char *title)
 			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") == strlen(title));
 }
 
-/* has_no_conditions - does rule r hold for every message? */
-
-static int
-has_no_conditions(const struct rule *r)
-{
-    return (!r->sender && !r->auth && !r->listener && !r->recipient && !r->transport
-	    && !r->nexthop && !r->header_from && r->nclient == 0
-	    && r->authenticated == TRI_ANY && r->origin == ORIGIN_ANY);
-}
-
 /* config_build_rule - one rule section into the rule set */
 
 void
 config_build_rule(struct load *ld, struct ruleset *rs, cfg_t *sec)
 {
-    static const char *const modes[] = {"any", "all", NULL};
-    static const int mode_values[] = {0, 1};
-    static const char *const tri[] = {"any", "yes", "no", NULL};
-    static const int tri_values[] = {TRI_ANY, TRI_YES, TRI_NO};
-    static const char *const origins[] = {"any", "smtp", "local", NULL};
-    static const int origin_values[] = {ORIGIN_ANY, ORIGIN_SMTP, ORIGIN_LOCAL};
     struct rule_spec spec;
-    const char *clients[64];
-    const char **client = clients;
+    const char *lists[COND_COUNT][64];
+    const char **list[COND_COUNT];
+    int     rcpt_conds = 0;
     unsigned n;
     unsigned i;
-    int     v;
+    int     c;
 
     memset(&spec, 0, sizeof(spec));
     if ((spec.name = ld->title = cfg_title(sec)) == NULL) {
@@ -126,64 +114,55 @@ config_build_rule(struct load *ld, struct ruleset *rs, cfg_t *sec)
 	ERROR_AT(ld, linemap_line(&ld->lm, spec.name, NULL), "rule name \"%s\": use "
 		 "only letters, digits and _ . : -", spec.name);
     }
-    spec.sender = load_opt_str(ld, sec, "sender");
     spec.rewrite = load_opt_str(ld, sec, "rewrite");
     spec.keep = cfg_getbool(sec, "keep");
-    spec.auth = load_opt_str(ld, sec, "auth");
-    spec.listener = load_opt_str(ld, sec, "listener");
-    spec.recipient = load_opt_str(ld, sec, "recipient");
-    spec.transport = load_opt_str(ld, sec, "transport");
-    spec.nexthop = load_opt_str(ld, sec, "nexthop");
-    spec.header_from = load_opt_str(ld, sec, "header_from");
+    spec.recipient_mode = load_str(ld, sec, "recipient_mode");
     spec.original_header = load_opt_str(ld, sec, "original_header");
     spec.case_sensitive = cfg_getbool(sec, "case_sensitive");
     spec.null_sender = cfg_getbool(sec, "null_sender");
     spec.rewrite_header_from = cfg_getbool(sec, "rewrite_header_from");
+    for (c = 0; c < COND_COUNT; c++) {
+	const struct cond_def *def = &cond_defs[c];
 
-#define KEYWORD(field, key, names, values, expect) do { \
-	const char *s_ = load_str(ld, sec, key); \
-	if ((v = pick(s_, names, values)) < 0) { \
-	    ERROR_AT(ld, linemap_line(&ld->lm, ld->title, key), \
-		     "%s = \"%s\": expected %s", key, s_, expect); \
-	} else \
-	    field = v; \
-    } while (0)
-
-    KEYWORD(spec.recipient_all, "recipient_mode", modes, mode_values, "\"any\" or \"all\"");
-    KEYWORD(spec.authenticated, "authenticated", tri, tri_values,
-	    "\"any\", \"yes\" or \"no\"");
-    KEYWORD(spec.origin, "origin", origins, origin_values,
-	    "\"any\", \"smtp\" or \"local\"");
-#undef KEYWORD
-
-    if (spec.recipient_all && !spec.recipient && !spec.transport && !spec.nexthop)
-	WARNING_AT(ld, linemap_line(&ld->lm, ld->title, "recipient_mode"),
-		   "recipient_mode has no effect without recipient, transport "
-		   "or nexthop");
-
-    if ((n = cfg_size(sec, "client")) > 0) {
-	if (n > sizeof(clients) / sizeof(clients[0])
-	    && (client = malloc(n * sizeof(*client))) == NULL) {
-	    ld->nomem = 1;
-	    return;
-	}
-	for (i = 0; i < n; i++)
-	    if ((client[i] = cfg_getnstr(sec, "client", i)) == NULL) {
+	list[c] = lists[c];
+	if (def->kind != COND_CIDR) {
+	    spec.cond[c].text = def->kind == COND_KEYWORD ? load_str(ld, sec, def->key)
+		: load_opt_str(ld, sec, def->key);
+	} else if ((n = cfg_size(sec, def->key)) > 0) {
+	    if (n > sizeof(lists[c]) / sizeof(lists[c][0])
+		&& (list[c] = malloc(n * sizeof(*list[c]))) == NULL) {
 		ld->nomem = 1;
-		client[i] = "";
+		list[c] = lists[c];
+		n = 0;
 	    }
-	spec.client = client;
-	spec.nclient = n;
+	    for (i = 0; i < n; i++)
+		if ((list[c][i] = cfg_getnstr(sec, def->key, i)) == NULL) {
+		    ld->nomem = 1;
+		    list[c][i] = "";
+		}
+	    spec.cond[c].list = list[c];
+	    spec.cond[c].n = n;
+	}
+	if (def->stage == COND_AT_RCPT && (spec.cond[c].text || spec.cond[c].n))
+	    rcpt_conds = 1;
+    }
+    if (strcmp(spec.recipient_mode, "all") == 0 && !rcpt_conds) {
+	char    keys[200];
+
+	cond_stage_keys(COND_AT_RCPT, keys, sizeof(keys));
+	WARNING_AT(ld, linemap_line(&ld->lm, ld->title, "recipient_mode"),
+		   "recipient_mode has no effect without %s", keys);
     }
     /*
-     * Compile the rule even after a name or keyword error, so that its other
-     * errors are reported too; the load fails anyway (the errors are
-     * counted), so a rule built from a half-wrong spec is never used.
+     * Compile the rule even after a name error, so that its other errors
+     * are reported too; the load fails anyway (the errors are counted),
+     * so a rule built from a half-wrong spec is never used.
      */
     if (ruleset_add(rs, &spec, rule_error, ld) < 0)
 	ld->nomem = 1;
-    if (client != clients)
-	free(client);
+    for (c = 0; c < COND_COUNT; c++)
+	if (list[c] != lists[c])
+	    free(list[c]);
 }
 
 /* check_reachable - warn about rules that an earlier rule always preempts */
@@ -197,7 +176,7 @@ check_reachable(struct load *ld, const struct ruleset *rs)
     for (i = 0; i < rs->nrules; i++) {
 	const struct rule *r = rs->rules[i];
 
-	if (!has_no_conditions(r))
+	if (r->conds != 0)
 	    continue;
 	for (j = i + 1; j < rs->nrules; j++) {
 	    if (r->null_sender || !rs->rules[j]->null_sender)
@@ -300,6 +279,7 @@ static void
 check_placeholders(struct load *ld, const struct ruleset *rs)
 {
     size_t  i;
+    int     c;
 
     for (i = 0; i < rs->nrules; i++) {
 	const struct rule *r = rs->rules[i];
@@ -308,15 +288,10 @@ check_placeholders(struct load *ld, const struct ruleset *rs)
 	    continue;
 	check_placeholder(ld, r, "rewrite", r->rewrite_src, "address here (for OCN, "
 			  "the account's address)");
-#define CHECK(field) \
-	check_placeholder(ld, r, #field, r->field ? pattern_source(r->field) : NULL, \
-			  "domain here")
-	CHECK(sender);
-	CHECK(recipient);
-	CHECK(header_from);
-	CHECK(auth);
-	CHECK(nexthop);
-#undef CHECK
+	for (c = 0; c < COND_COUNT; c++)
+	    if (cond_defs[c].names_domain && RULE_PATTERN(r, c))
+		check_placeholder(ld, r, cond_defs[c].key,
+				  pattern_source(RULE_PATTERN(r, c)), "domain here");
     }
 }
 

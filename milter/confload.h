@@ -8,6 +8,7 @@
 
 #include <confuse.h>
 
+#include "cond.h"
 #include "config.h"
 #include "linemap.h"
 
@@ -28,6 +29,10 @@ const char *load_opt_str(struct load *, cfg_t *, const char *name);
 #define WARNING_AT(ld, line, ...)	load_msg((ld), 0, (line), __VA_ARGS__)
 
 void	config_read_settings(struct load *, cfg_t *, struct config *);
+/* The rule section's options: the fixed ones, one per condition, the end. */
+#define CONFIG_RULE_OPTS	(7 + COND_COUNT + 1)
+
+void	config_rule_options(cfg_opt_t *opts);
 void	config_build_rule(struct load *, struct ruleset *, cfg_t *);
 void	config_check_rules(struct load *, const struct ruleset *);
 

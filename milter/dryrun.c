@@ -7,8 +7,8 @@
  *	status = dryrun(cf, &request);
  * DESCRIPTION
  *	Builds the message the request describes (sender, recipients with
- *	their transport and next hop, login, client, listener, local
- *	submission, From: header), evaluates it as the daemon would (eval.c)
+ *	their transport and next hop, login, client, HELO name, listener,
+ *	local submission, From: header), evaluates it as the daemon would (eval.c)
  *	and prints the result: the sender the rules make of it, the deciding
  *	rule and why its conditions held, and the same plan (plan.c) the
  *	daemon carries out: header added, From: changed or why not.  With
@@ -81,6 +81,7 @@ dryrun(const struct config *cf, const struct dryrun_request *rq)
     env.auth = rq->login;
     env.listener = rq->listener;
     env.local = rq->local;
+    env.helo = rq->helo;
     if (rq->ip != NULL) {
 	if (netaddr_parse(rq->ip, &env.client) < 0) {
 	    fprintf(stderr, "envfrom-milter: -i %s: not an IPv4 or IPv6 address\n", rq->ip);

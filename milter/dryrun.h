@@ -18,6 +18,7 @@ struct dryrun_request {
     size_t  nrcpt;
     const char *login;			/* -a */
     const char *ip;			/* -i */
+    const char *helo;			/* -e */
     const char *listener;		/* -l */
     int     local;			/* -L */
     const char *from_header;		/* -H */

@@ -16,18 +16,22 @@
  *	tested.  The evaluation is incremental, so that each condition is
  *	tested once, when its data arrives:
  *
- *	- eval_start() tests the message-level conditions (sender, null
- *	  sender, client, auth, authenticated, listener, origin) of every rule
- *	  up to the first rule that holds outright (one with no recipient or
- *	  header condition); rules after it can never decide and are never
- *	  looked at again.
+ *	- eval_start() tests the conditions known at MAIL FROM (those of the
+ *	  connect, HELO and MAIL stages in cond.c's table, and the null
+ *	  sender) of every rule up to the first rule that holds outright (one
+ *	  with no recipient or header condition); rules after it can never
+ *	  decide and are never looked at again.
  *	- eval_rcpt() tests each recipient against the rules still in play:
- *	  recipient, transport and nexthop are tested together on the same
- *	  recipient; with recipient_mode "any" one such recipient makes the
- *	  rule's recipient condition hold for good, with "all" one failing
- *	  recipient makes the rule fail for good.
- *	- eval_header_from() tests header_from once, with the address of the
- *	  message's first From: header (NULL: absent or unparseable).
+ *	  the RCPT-stage conditions (recipient, transport, nexthop) are
+ *	  tested together on the same recipient; with recipient_mode "any"
+ *	  one such recipient makes the rule's recipient condition hold for
+ *	  good, with "all" one failing recipient makes the rule fail for good.
+ *	- eval_header_from() tests the header conditions once, with the
+ *	  address of the message's first From: header (NULL: absent or
+ *	  unparseable).
+ *
+ *	How each condition matches, and what its subject is, comes from its
+ *	row in cond.c; only the sender is named here, for its captures.
  *
  *	eval_settled() says whether the outcome is already certain, so the
  *	caller can stop collecting data.  eval_finish() decides with what is
@@ -87,8 +91,8 @@ struct eval {
 /* One message can carry many recipients: cap its match-limit warnings. */
 #define MAX_GAVE_UP_WARNINGS	3
 
-#define HAS_RCPT_COND(r)	((r)->recipient || (r)->transport || (r)->nexthop)
-#define HAS_HDR_COND(r)		((r)->header_from != NULL)
+#define HAS_RCPT_COND(r)	(((r)->stages & STAGE_BIT(COND_AT_RCPT)) != 0)
+#define HAS_HDR_COND(r)		(((r)->stages & STAGE_BIT(COND_AT_HEADER)) != 0)
 
 /* trace - one line of explanation, when explaining */
 
@@ -130,7 +134,7 @@ gave_up(struct eval *e, const struct rule *r, const struct pattern *p,
 		    e->env->logid);
 }
 
-/* test_pattern - does pattern p hold for subject (NULL: absent)? */
+/* test_pattern - does pattern p hold for subject? */
 
 static int
 test_pattern(struct eval *e, const struct rule *r, const struct pattern *p,
@@ -139,10 +143,6 @@ test_pattern(struct eval *e, const struct rule *r, const struct pattern *p,
     int     pcre_err = 0;
     enum pattern_result res;
 
-    if (subject == NULL) {
-	trace(e, "%s '%s': no (no %s known)", label, pattern_source(p), label);
-	return (0);
-    }
     res = pattern_test(p, &e->scratch->lim, e->md, subject, strlen(subject), &pcre_err);
     if (res == PATTERN_ERROR) {
 	/* No memory is no answer: the message must not pass as "no match". */
@@ -157,95 +157,137 @@ test_pattern(struct eval *e, const struct rule *r, const struct pattern *p,
     return (res == PATTERN_TRUE);
 }
 
+/* test_blocks - is the address in one of the condition's blocks? */
+
+static int
+test_blocks(struct eval *e, const char *key, const struct cond_value *v,
+	            const struct netaddr *addr)
+{
+    char    ip[64];
+    char    block[64];
+    size_t  i;
+
+    for (i = 0; i < v->nblocks; i++)
+	if (cidr_contains(&v->blocks[i], addr))
+	    break;
+    if (e->trace == NULL)
+	return (i < v->nblocks);
+    netaddr_format(addr, ip, sizeof(ip));
+    if (i < v->nblocks) {
+	cidr_format(&v->blocks[i], block, sizeof(block));
+	trace(e, "%s %s in %s: yes", key, ip, block);
+    } else {
+	trace(e, "%s %s in none of the rule's %lu block%s: no", key, ip,
+	      (unsigned long) v->nblocks, v->nblocks == 1 ? "" : "s");
+    }
+    return (i < v->nblocks);
+}
+
+/* test_cond - does condition c of rule r hold on the data? (cond.c's table) */
+
+static int
+test_cond(struct eval *e, const struct rule *r, int c, const struct cond_data *data)
+{
+    const struct cond_def *def = &cond_defs[c];
+    const struct cond_value *v = &r->cond[c];
+    const struct netaddr *addr;
+    const char *subject;
+    const char *want;
+    int     held;
+    int     k;
+
+    if (def->kind == COND_CIDR) {
+	if ((addr = def->address(data)) == NULL) {
+	    trace(e, "%s: no (%s)", def->key, def->absent);
+	    return (0);
+	}
+	return (test_blocks(e, def->key, v, addr));
+    }
+    subject = def->subject(data);
+    if (def->kind == COND_KEYWORD) {
+	want = def->keywords[v->keyword];
+	held = subject != NULL && strcmp(subject, want) == 0;
+	k = subject ? cond_keyword(def->keywords, subject) : -1;
+	trace(e, "%s = %s: %s%s%s%s", def->key, want, held ? "yes" : "no",
+	      def->notes && k > 0 ? " (" : "", def->notes && k > 0 ? def->notes[k] : "",
+	      def->notes && k > 0 ? ")" : "");
+	return (held);
+    }
+    if (subject == NULL) {
+	trace(e, "%s '%s': no (%s)", def->key, pattern_source(v->pattern), def->absent);
+	return (0);
+    }
+    return (test_pattern(e, r, v->pattern, def->key, subject));
+}
+
+/* test_stage - rule r's conditions of the stages in mask; first failure ends it */
+
+static int
+test_stage(struct eval *e, const struct rule *r, unsigned mask,
+	           const struct cond_data *data, int all)
+{
+    int     held = 1;
+    int     c;
+
+    for (c = 0; c < COND_COUNT; c++) {
+	if (!(r->conds & COND_BIT(c)) || !(mask & STAGE_BIT(cond_defs[c].stage)))
+	    continue;
+	if (!test_cond(e, r, c, data)) {
+	    held = 0;
+	    /* When explaining, test everything (all); otherwise stop here. */
+	    if (!all || e->trace == NULL)
+		return (0);
+	}
+    }
+    return (held);
+}
+
+/* The stages whose conditions are known at MAIL FROM. */
+#define MESSAGE_STAGES	(STAGE_BIT(COND_AT_CONNECT) | STAGE_BIT(COND_AT_HELO) \
+			 | STAGE_BIT(COND_AT_MAIL))
+
 /* test_message - the message-level conditions of rule r */
 
 static int
 test_message(struct eval *e, const struct rule *r)
 {
     const struct eval_env *env = e->env;
-    int     all = 1;
-    size_t  i;
-    char    ip[64];
+    struct cond_data data = {env, NULL, NULL};
+    int     held = 1;
 
-    /* When explaining, test everything; otherwise stop at the first failure. */
-#define FAIL()	do { all = 0; if (e->trace == NULL) return (0); } while (0)
-
+    /* The sender's form comes before any condition. */
     if (env->sender == NULL) {
 	trace(e, "sender: no (unparseable sender)");
-	FAIL();
+	return (0);
     } else if (*env->sender == 0 && !r->null_sender) {
 	trace(e, "null sender <>: no (the rule has no null_sender = true)");
-	FAIL();
+	if (e->trace == NULL)
+	    return (0);
+	held = 0;
     } else if (*env->sender == 0) {
 	trace(e, "null sender <>: yes (null_sender = true)");
     }
-    if (r->sender && env->sender != NULL
-	&& !test_pattern(e, r, r->sender, "sender", env->sender))
-	FAIL();
-    if (r->nclient > 0) {
-	int     hit = 0;
-	char    block[64];
-
-	if (env->has_client) {
-	    for (i = 0; i < r->nclient && !hit; i++)
-		hit = cidr_contains(&r->client[i], &env->client);
-	    netaddr_format(&env->client, ip, sizeof(ip));
-	    if (hit) {
-		cidr_format(&r->client[i - 1], block, sizeof(block));
-		trace(e, "client %s in %s: yes", ip, block);
-	    } else {
-		trace(e, "client %s in none of the rule's %lu block%s: no", ip,
-		      (unsigned long) r->nclient, r->nclient == 1 ? "" : "s");
-	    }
-	} else {
-	    trace(e, "client: no (client address unknown)");
-	}
-	if (!hit)
-	    FAIL();
-    }
-    if (r->auth) {
-	if (env->auth == NULL || *env->auth == 0) {
-	    trace(e, "auth '%s': no (not authenticated)", pattern_source(r->auth));
-	    FAIL();
-	} else if (!test_pattern(e, r, r->auth, "auth", env->auth)) {
-	    FAIL();
-	}
-    }
-    if (r->authenticated != TRI_ANY) {
-	int     authed = env->auth != NULL && *env->auth != 0;
-	int     want = r->authenticated == TRI_YES;
-
-	trace(e, "authenticated = %s: %s", want ? "yes" : "no",
-	      authed == want ? "yes" : "no");
-	if (authed != want)
-	    FAIL();
-    }
-    if (r->listener && !test_pattern(e, r, r->listener, "listener", env->listener))
-	FAIL();
-    if (r->origin != ORIGIN_ANY) {
-	int     want_local = r->origin == ORIGIN_LOCAL;
-
-	trace(e, "origin = %s: %s (%s submission)", want_local ? "local" : "smtp",
-	      env->local == want_local ? "yes" : "no", env->local ? "local" : "SMTP");
-	if (env->local != want_local)
-	    FAIL();
-    }
-    return (all);
-#undef FAIL
+    return (test_stage(e, r, MESSAGE_STAGES, &data, 1) && held);
 }
 
-/* test_rcpt - recipient, transport and nexthop, together on one recipient */
+/* test_rcpt - the recipient conditions, together on one recipient */
 
 static int
 test_rcpt(struct eval *e, const struct rule *r, const struct eval_rcpt *rc)
 {
-    if (r->recipient && !test_pattern(e, r, r->recipient, "recipient", rc->addr))
-	return (0);
-    if (r->transport && !test_pattern(e, r, r->transport, "transport", rc->mailer))
-	return (0);
-    if (r->nexthop && !test_pattern(e, r, r->nexthop, "nexthop", rc->host))
-	return (0);
-    return (1);
+    struct cond_data data = {e->env, rc, NULL};
+
+    return (test_stage(e, r, STAGE_BIT(COND_AT_RCPT), &data, 0));
+}
+
+/* test_header - the From: header conditions (addr NULL: none usable) */
+
+static int
+test_header(struct eval *e, const struct rule *r, const char *addr)
+{
+    struct cond_data data = {e->env, NULL, addr};
+
+    return (test_stage(e, r, STAGE_BIT(COND_AT_HEADER), &data, 1));
 }
 
 /* holds_for_good - will rule i hold whatever data is still to come? */
@@ -379,7 +421,7 @@ eval_header_from(struct eval *e, const char *addr)
 
 	if ((e->state[i] & ST_DEAD) || !HAS_HDR_COND(r))
 	    continue;
-	if (addr != NULL && test_pattern(e, r, r->header_from, "header_from", addr))
+	if (test_header(e, r, addr))
 	    e->state[i] |= ST_HDR_HIT;
 	else
 	    e->state[i] |= ST_DEAD;
@@ -424,7 +466,7 @@ eval_finish(struct eval *e, struct decision *d)
     for (i = 0; i < r->nparts; i++)
 	refs |= r->rewrite[i].group >= 0;
     /* Captures: match the sender pattern again (it held, so it matches). */
-    if (refs && pattern_test(r->sender, &e->scratch->lim, e->md, subject,
+    if (refs && pattern_test(RULE_PATTERN(r, COND_SENDER), &e->scratch->lim, e->md, subject,
 			     strlen(subject), &pcre_err) != PATTERN_TRUE) {
 	/* No memory is no answer here either (DESCRIPTION). */
 	if (pcre_err == PCRE2_ERROR_NOMEMORY) {
@@ -488,15 +530,8 @@ eval_explain(struct eval *e, size_t i, const struct eval_rcpt *rcpts, size_t nrc
 	trace(e, "recipients: %d of %lu matched (recipient_mode = %s): %s", hits,
 	      (unsigned long) nrcpt, r->recipient_all ? "all" : "any", rcpt_ok ? "yes" : "no");
     }
-    if (HAS_HDR_COND(r)) {
-	if (header_from == NULL) {
-	    trace(e, "header_from '%s': no (no usable From: header)",
-		  pattern_source(r->header_from));
-	    held = 0;
-	} else if (!test_pattern(e, r, r->header_from, "header_from", header_from)) {
-	    held = 0;
-	}
-    }
+    if (HAS_HDR_COND(r) && !test_header(e, r, header_from))
+	held = 0;
     e->trace = NULL;
     return (held);
 }

@@ -10,23 +10,7 @@
 #include "netaddr.h"
 #include "rules.h"
 
-/* What is known at MAIL FROM. Strings must outlive the evaluation. */
-struct eval_env {
-    const char *logid;			/* queue id, or "NOQUEUE", for log lines */
-    const char *sender;			/* internal form; "" is the null sender */
-    int     has_client;			/* client is a known IP address */
-    struct netaddr client;
-    const char *auth;			/* SASL login, NULL if none */
-    const char *listener;		/* {daemon_name}, NULL if unknown */
-    int     local;			/* submitted with sendmail(1), not SMTP */
-};
-
-/* One recipient: its address and Postfix's resolution, NULL when unknown. */
-struct eval_rcpt {
-    const char *addr;			/* internal form */
-    const char *mailer;			/* {rcpt_mailer}: transport */
-    const char *host;			/* {rcpt_host}: next hop */
-};
+/* struct eval_env and struct eval_rcpt, the data the rules test: cond.h. */
 
 enum decision_kind {
     DECISION_NONE = 0,			/* no rule matched: leave the sender alone */

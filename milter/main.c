@@ -57,7 +57,8 @@ usage(int status)
 	    "usage: envfrom-milter [-f] [-c FILE] [-s SOCKET] [-u USER]\n"
 	    "       envfrom-milter -n [-c FILE]\n"
 	    "       envfrom-milter -t SENDER [-r RCPT[,TRANSPORT[,NEXTHOP]]]... [-a LOGIN]\n"
-	    "                      [-i CLIENT_IP] [-l LISTENER] [-L] [-H FROM] [-v] [-c FILE]\n"
+	    "                      [-i CLIENT_IP] [-e HELO] [-l LISTENER] [-L] [-H FROM] [-v]\n"
+	    "                      [-c FILE]\n"
 	    "       envfrom-milter -I TABLE\n"
 	    "       envfrom-milter -P [-C POSTFIX_DIR] [-S STUNNEL_CONF] [-c FILE]\n"
 	    "       envfrom-milter -V | -h\n"
@@ -77,6 +78,7 @@ usage(int status)
 	    "             Postfix transport ({rcpt_mailer}) and next hop ({rcpt_host})\n"
 	    "  -a LOGIN   with -t: the SASL login ({auth_authen})\n"
 	    "  -i IP      with -t: the client address\n"
+	    "  -e NAME    with -t: the name the client gave in HELO/EHLO\n"
 	    "  -l NAME    with -t: the listener ({daemon_name})\n"
 	    "  -L         with -t: the mail was submitted locally (sendmail(1))\n"
 	    "  -H FROM    with -t: the From: header value\n"
@@ -155,6 +157,7 @@ main(int argc, char **argv)
     const char *sender = NULL;
     const char *login = NULL;
     const char *ip = NULL;
+    const char *helo = NULL;
     const char *listener = NULL;
     const char *from_header = NULL;
     const char *socket_opt = NULL;
@@ -170,7 +173,7 @@ main(int argc, char **argv)
     int     version = 0;
     int     ch;
 
-    while ((ch = getopt(argc, argv, "a:c:C:fhH:i:I:l:LnPr:s:S:t:u:vV")) != -1) {
+    while ((ch = getopt(argc, argv, "a:c:C:e:fhH:i:I:l:LnPr:s:S:t:u:vV")) != -1) {
 	switch (ch) {
 	case 'a':
 	    login = optarg;
@@ -180,6 +183,9 @@ main(int argc, char **argv)
 	    break;
 	case 'C':
 	    postfix_dir = optarg;
+	    break;
+	case 'e':
+	    helo = optarg;
 	    break;
 	case 'f':
 	    foreground = 1;
@@ -253,9 +259,9 @@ main(int argc, char **argv)
 	fprintf(stderr, "envfrom-milter: -C and -S go with -P\n");
 	return (EX_USAGE);
     }
-    if (sender == NULL && (nrcpt || login || ip || listener || local || from_header
+    if (sender == NULL && (nrcpt || login || ip || helo || listener || local || from_header
 			   || verbose)) {
-	fprintf(stderr, "envfrom-milter: -r, -a, -i, -l, -L, -H and -v go with -t\n");
+	fprintf(stderr, "envfrom-milter: -r, -a, -i, -e, -l, -L, -H and -v go with -t\n");
 	return (EX_USAGE);
     }
     if (version)
@@ -267,7 +273,7 @@ main(int argc, char **argv)
     if (postfix_check)
 	return (pfcheck_run(config_path, postfix_dir, stunnel_conf));
     if (sender) {
-	struct dryrun_request rq = {sender, rcpts, nrcpt, login, ip, listener, local,
+	struct dryrun_request rq = {sender, rcpts, nrcpt, login, ip, helo, listener, local,
 	    from_header, verbose};
 	struct config *cf;
 	int     status;

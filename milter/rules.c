@@ -10,15 +10,17 @@
  *	ruleset_free(rs);
  * DESCRIPTION
  *	ruleset_add() turns one rule as written (struct rule_spec) into its
- *	compiled form: every pattern compiled (JIT where available) with the
- *	rule's case sensitivity, every CIDR parsed, the rewrite template split
+ *	compiled form, each condition as its row of cond.c says: every
+ *	pattern compiled (JIT where available) with the rule's case
+ *	sensitivity, every CIDR parsed, every keyword looked up; the rewrite
+ *	template split
  *	into literal text and capture references.  It checks everything that
  *	can be checked before mail arrives, and reports each problem through
  *	the caller's reporter naming the offending option, so that a config
  *	with several mistakes is reported completely in one run:
  *
  *	- a regex that does not compile (offset and PCRE2's message);
- *	- a bad CIDR;
+ *	- a bad CIDR, or a keyword that is not one of the option's words;
  *	- a $N, ${N} or ${name} in rewrite that the sender pattern does not
  *	  define (Postfix's pcre tables check $N the same way); a negated
  *	  sender pattern defines no groups; when the sender pattern itself
@@ -26,9 +28,13 @@
  *	- rewrite and keep both or neither given;
  *	- a rewrite without references whose text is not a usable address.
  *
- *	Once built, a rule set is never changed, except for the per-rule hit
- *	counters (atomic), so any number of milter threads may evaluate it
- *	concurrently; see eval.c.
+ *	The set also records what its rules need from the MTA (needs: the
+ *	stages of their conditions, the header actions) and which
+ *	conditions any rule tests (conds), for the negotiation.
+ *
+ *	Once built, a rule set is never changed (hit counters live in the
+ *	snapshot, current.c), so any number of milter threads may evaluate
+ *	it concurrently; see eval.c.
  * DIAGNOSTICS
  *	ruleset_add() returns the number of errors reported, or -1 when out of
  *	memory.
@@ -71,18 +77,14 @@ rule_free(struct rule *r)
 
     if (r == NULL)
 	return;
-    pattern_free(r->sender);
-    pattern_free(r->auth);
-    pattern_free(r->listener);
-    pattern_free(r->recipient);
-    pattern_free(r->transport);
-    pattern_free(r->nexthop);
-    pattern_free(r->header_from);
+    for (i = 0; i < COND_COUNT; i++) {
+	pattern_free(r->cond[i].pattern);
+	free(r->cond[i].blocks);
+    }
     for (i = 0; i < r->nparts; i++)
 	free(r->rewrite[i].text);
     free(r->rewrite);
     free(r->rewrite_src);
-    free(r->client);
     free(r->original_header);
     free(r->name);
     free(r);
@@ -121,24 +123,103 @@ ruleset_find(const struct ruleset *rs, const char *name)
 /* compile_field - compile one optional pattern; 1 if it failed */
 
 static int
-compile_field(struct pattern **out, const char *src, int flags,
-	              enum rule_field field, const char *label,
+compile_field(struct pattern **out, const char *src, int flags, const char *key,
 	              rule_error_fn report, void *ctx)
 {
     char    err[300];
 
     *out = NULL;
-    if (src == NULL)
-	return (0);
     if (*src == 0 || (src[0] == '!' && src[1] == 0)) {
-	report(ctx, field, "%s: empty pattern (leave the option out to not test it)", label);
+	report(ctx, key, "%s: empty pattern (leave the option out to not test it)", key);
 	return (1);
     }
     if ((*out = pattern_compile(src, flags, err, sizeof(err))) == NULL) {
-	report(ctx, field, "%s: %s", label, err);
+	report(ctx, key, "%s: %s", key, err);
 	return (1);
     }
     return (0);
+}
+
+/* compile_blocks - parse a list of CIDR blocks; errors counted, -1 when out of memory */
+
+static int
+compile_blocks(struct cond_value *v, const struct cond_spec *cs, const char *key,
+	               rule_error_fn report, void *ctx)
+{
+    char    err[300];
+    size_t  i;
+    int     errors = 0;
+
+    if ((v->blocks = calloc(cs->n, sizeof(*v->blocks))) == NULL)
+	return (-1);
+    for (i = 0; i < cs->n; i++) {
+	if (cidr_parse(cs->list[i], &v->blocks[v->nblocks], err, sizeof(err)) < 0) {
+	    report(ctx, key, "%s: %s", key, err);
+	    errors++;
+	} else {
+	    v->nblocks++;
+	}
+    }
+    return (errors);
+}
+
+/* compile_keyword - one of the row's words; 1 if it is none of them */
+
+static int
+compile_keyword(struct cond_value *v, const struct cond_def *def, const char *word,
+		        rule_error_fn report, void *ctx)
+{
+    char    expect[200];
+
+    if ((v->keyword = cond_keyword(def->keywords, word)) >= 0)
+	return (0);
+    v->keyword = 0;
+    cond_keywords_expected(def->keywords, expect, sizeof(expect));
+    report(ctx, def->key, "%s = \"%s\": expected %s", def->key, word, expect);
+    return (1);
+}
+
+/* compile_conds - every condition the spec gives; errors counted, -1 when out of memory */
+
+static int
+compile_conds(struct rule *r, const struct rule_spec *spec, int flags,
+	              rule_error_fn report, void *ctx)
+{
+    int     errors = 0;
+    int     n;
+    int     c;
+
+    for (c = 0; c < COND_COUNT; c++) {
+	const struct cond_def *def = &cond_defs[c];
+	const struct cond_spec *cs = &spec->cond[c];
+	struct cond_value *v = &r->cond[c];
+
+	switch (def->kind) {
+	case COND_PATTERN:
+	    if (cs->text == NULL)
+		continue;
+	    errors += compile_field(&v->pattern, cs->text, flags, def->key, report, ctx);
+	    break;
+	case COND_CIDR:
+	    if (cs->n == 0)
+		continue;
+	    if ((n = compile_blocks(v, cs, def->key, report, ctx)) < 0)
+		return (-1);
+	    errors += n;
+	    break;
+	case COND_KEYWORD:
+	    if (cs->text == NULL)
+		continue;
+	    errors += compile_keyword(v, def, cs->text, report, ctx);
+	    /* The first word ("any") means the condition is not tested. */
+	    if (v->keyword == 0)
+		continue;
+	    break;
+	}
+	r->conds |= COND_BIT(c);
+	r->stages |= STAGE_BIT(def->stage);
+    }
+    return (errors);
 }
 
 /* tmpl_append - add one template piece; -1 when out of memory */
@@ -212,7 +293,8 @@ parse_template(struct rule *r, const char *src, int unchecked, int *refs,
 {
     const char *cp = src;
     const char *lit = src;
-    unsigned ngroups = r->sender ? pattern_capture_count(r->sender) : 0;
+    const struct pattern *sender = RULE_PATTERN(r, COND_SENDER);
+    unsigned ngroups = sender ? pattern_capture_count(sender) : 0;
     int     errors = 0;
     int     group;
     char    name[64];
@@ -240,17 +322,17 @@ parse_template(struct rule *r, const char *src, int unchecked, int *refs,
 	    lit = cp + 3 + len;
 	    if (strspn(name, "0123456789") == len) {
 		group = group_number(name);
-	    } else if (r->sender == NULL) {
+	    } else if (sender == NULL) {
 		group = -1;
-	    } else if ((group = pattern_group_by_name(r->sender, name)) == -2) {
-		report(ctx, RF_REWRITE, "rewrite: ${%s}: the sender pattern has more "
+	    } else if ((group = pattern_group_by_name(sender, name)) == -2) {
+		report(ctx, "rewrite", "rewrite: ${%s}: the sender pattern has more "
 		       "than one group of that name", name);
 		errors++;
 		cp = lit;
 		continue;
 	    }
 	} else {
-	    report(ctx, RF_REWRITE, "rewrite: '$' must be followed by a digit, "
+	    report(ctx, "rewrite", "rewrite: '$' must be followed by a digit, "
 		   "{name} or another '$' (write $$ for a literal $)");
 	    errors++;
 	    lit = cp += 1;
@@ -261,17 +343,17 @@ parse_template(struct rule *r, const char *src, int unchecked, int *refs,
 	    /* Nothing to say about groups of a pattern that has an error. */
 	} else if (group < 1 || (unsigned) group > ngroups) {
 	    if (group == 0)
-		report(ctx, RF_REWRITE, "rewrite: $0 is not supported; "
+		report(ctx, "rewrite", "rewrite: $0 is not supported; "
 		       "use a group around the whole pattern");
-	    else if (r->sender == NULL)
-		report(ctx, RF_REWRITE, "rewrite: $%s%s%s used, but the rule has no "
+	    else if (sender == NULL)
+		report(ctx, "rewrite", "rewrite: $%s%s%s used, but the rule has no "
 		       "sender pattern to capture it", BRACE_OPEN(cp), name,
 		       BRACE_CLOSE(cp));
 	    else
-		report(ctx, RF_REWRITE, "rewrite: $%s%s%s is not defined by the sender "
+		report(ctx, "rewrite", "rewrite: $%s%s%s is not defined by the sender "
 		       "pattern \"%s\" (it has %u capture group%s)",
 		       BRACE_OPEN(cp), name, BRACE_CLOSE(cp),
-		       pattern_source(r->sender), ngroups, ngroups == 1 ? "" : "s");
+		       pattern_source(sender), ngroups, ngroups == 1 ? "" : "s");
 	    errors++;
 	} else if (tmpl_append(r, group, NULL, 0) < 0) {
 	    return (-1);
@@ -298,62 +380,79 @@ header_name_ok(const char *name)
     return (1);
 }
 
+/* rule_needs - what rule r needs from the MTA (RS_NEED_*, RS_ACT_*) */
+
+static unsigned
+rule_needs(const struct rule *r)
+{
+    static const unsigned stage_needs[COND_STAGE_COUNT] = {
+	[COND_AT_CONNECT] = RS_NEED_CONNECT,
+	[COND_AT_HELO] = RS_NEED_HELO,
+	[COND_AT_RCPT] = RS_NEED_RCPT,
+	[COND_AT_HEADER] = RS_NEED_HEADERS,
+    };
+    unsigned needs = 0;
+    int     c;
+
+    for (c = 0; c < COND_COUNT; c++) {
+	if (!(r->conds & COND_BIT(c)))
+	    continue;
+	needs |= stage_needs[cond_defs[c].stage];
+	if (cond_defs[c].stage == COND_AT_RCPT && cond_defs[c].macro)
+	    needs |= RS_NEED_NEXTHOP;
+    }
+    if (r->rewrite_header_from)
+	needs |= RS_NEED_HEADERS | RS_ACT_CHGHDRS;
+    if (r->original_header)
+	needs |= RS_ACT_ADDHDRS;
+    return (needs);
+}
+
 /* ruleset_add - compile one rule and append it; returns the error count or -1 */
 
 int
 ruleset_add(struct ruleset *rs, const struct rule_spec *spec,
 	            rule_error_fn report, void *ctx)
 {
+    static const char *const modes[] = {"any", "all", NULL};
     struct rule *r;
     int     flags = (spec->case_sensitive ? 0 : PATTERN_CASELESS)
 	| (rs->limits.no_jit ? PATTERN_NO_JIT : 0);
     int     errors = 0;
     int     n;
     int     refs;
-    size_t  i;
-    char    err[300];
+    char    expect[100];
     const char *why;
+    const struct pattern *sender;
 
     if ((r = calloc(1, sizeof(*r))) == NULL || (r->name = strdup(spec->name)) == NULL)
 	goto nomem;
-    r->authenticated = spec->authenticated;
-    r->origin = spec->origin;
-    r->recipient_all = spec->recipient_all;
     r->null_sender = spec->null_sender;
     r->keep = spec->keep;
     r->rewrite_header_from = spec->rewrite_header_from;
-
-    errors += compile_field(&r->sender, spec->sender, flags, RF_SENDER, "sender", report, ctx);
-    errors += compile_field(&r->auth, spec->auth, flags, RF_AUTH, "auth", report, ctx);
-    errors += compile_field(&r->listener, spec->listener, flags, RF_LISTENER, "listener", report, ctx);
-    errors += compile_field(&r->recipient, spec->recipient, flags, RF_RECIPIENT, "recipient", report, ctx);
-    errors += compile_field(&r->transport, spec->transport, flags, RF_TRANSPORT, "transport", report, ctx);
-    errors += compile_field(&r->nexthop, spec->nexthop, flags, RF_NEXTHOP, "nexthop", report, ctx);
-    errors += compile_field(&r->header_from, spec->header_from, flags, RF_HEADER_FROM, "header_from", report, ctx);
-
-    if (spec->nclient > 0) {
-	if ((r->client = calloc(spec->nclient, sizeof(*r->client))) == NULL)
-	    goto nomem;
-	for (i = 0; i < spec->nclient; i++) {
-	    if (cidr_parse(spec->client[i], &r->client[r->nclient], err, sizeof(err)) < 0) {
-		report(ctx, RF_CLIENT, "client: %s", err);
-		errors++;
-	    } else {
-		r->nclient++;
-	    }
-	}
+    if ((n = compile_conds(r, spec, flags, report, ctx)) < 0)
+	goto nomem;
+    errors += n;
+    sender = RULE_PATTERN(r, COND_SENDER);
+    if (spec->recipient_mode != NULL
+	&& (r->recipient_all = cond_keyword(modes, spec->recipient_mode)) < 0) {
+	cond_keywords_expected(modes, expect, sizeof(expect));
+	report(ctx, "recipient_mode", "recipient_mode = \"%s\": expected %s",
+	       spec->recipient_mode, expect);
+	r->recipient_all = 0;
+	errors++;
     }
 
     if (spec->keep && spec->rewrite) {
-	report(ctx, RF_KEEP, "keep = true and rewrite exclude each other");
+	report(ctx, "keep", "keep = true and rewrite exclude each other");
 	errors++;
     } else if (!spec->keep && spec->rewrite == NULL) {
-	report(ctx, RF_RULE, "rule \"%s\": needs rewrite = \"new@sender\" "
+	report(ctx, NULL, "rule \"%s\": needs rewrite = \"new@sender\" "
 	       "(or keep = true to leave matching mail alone)", spec->name);
 	errors++;
     }
     if (spec->keep && (spec->rewrite_header_from || spec->original_header)) {
-	report(ctx, spec->rewrite_header_from ? RF_REWRITE_HEADER_FROM : RF_ORIGINAL_HEADER,
+	report(ctx, spec->rewrite_header_from ? "rewrite_header_from" : "original_header",
 	       "keep = true rules change nothing; rewrite_header_from and "
 	       "original_header need rewrite");
 	errors++;
@@ -361,22 +460,22 @@ ruleset_add(struct ruleset *rs, const struct rule_spec *spec,
     if (spec->rewrite) {
 	if ((r->rewrite_src = strdup(spec->rewrite)) == NULL)
 	    goto nomem;
-	if ((n = parse_template(r, spec->rewrite, spec->sender && !r->sender, &refs,
-				report, ctx)) < 0)
+	if ((n = parse_template(r, spec->rewrite, spec->cond[COND_SENDER].text && !sender,
+				&refs, report, ctx)) < 0)
 	    goto nomem;
 	errors += n;
 	/* A constant rewrite can be checked now rather than per message. */
 	if (n == 0 && refs == 0
 	    && (r->nparts == 0 || (r->nparts == 1 && r->rewrite[0].group < 0))
 	    && (why = addr_check_rewrite(r->nparts ? r->rewrite[0].text : "")) != NULL) {
-	    report(ctx, RF_REWRITE, "rewrite: \"%s\" is not a usable envelope sender: %s",
+	    report(ctx, "rewrite", "rewrite: \"%s\" is not a usable envelope sender: %s",
 		   spec->rewrite, why);
 	    errors++;
 	}
     }
     if (spec->original_header) {
 	if (!header_name_ok(spec->original_header)) {
-	    report(ctx, RF_ORIGINAL_HEADER, "original_header: \"%s\" is not a valid "
+	    report(ctx, "original_header", "original_header: \"%s\" is not a valid "
 		   "header name", spec->original_header);
 	    errors++;
 	} else if ((r->original_header = strdup(spec->original_header)) == NULL) {
@@ -391,28 +490,18 @@ ruleset_add(struct ruleset *rs, const struct rule_spec *spec,
     if (VEC_RESERVE(rs->rules, rs->alloc, rs->nrules + 1, 8) < 0)
 	goto nomem;
     /* With thousands of rules, most can be ruled out without PCRE2. */
-    if (r->sender && !pattern_negated(r->sender)
+    if (sender && !pattern_negated(sender)
 	&& (r->prefiltered = prefilter_add(rs->prefilter, rs->nrules,
-					   pattern_source(r->sender))) < 0) {
+					   pattern_source(sender))) < 0) {
 	r->prefiltered = 0;
 	goto nomem;
     }
     r->index = rs->nrules;
     rs->rules[rs->nrules++] = r;
-    if (r->sender && pattern_capture_count(r->sender) > rs->max_captures)
-	rs->max_captures = pattern_capture_count(r->sender);
-    if (r->recipient || r->transport || r->nexthop)
-	rs->needs |= RS_NEED_RCPT;
-    if (r->header_from || r->rewrite_header_from)
-	rs->needs |= RS_NEED_HEADERS;
-    if (r->rewrite_header_from)
-	rs->needs |= RS_ACT_CHGHDRS;
-    if (r->original_header)
-	rs->needs |= RS_ACT_ADDHDRS;
-    if (r->nclient > 0 || r->origin != ORIGIN_ANY || r->listener)
-	rs->needs |= RS_NEED_CONNECT;
-    if (r->transport || r->nexthop)
-	rs->needs |= RS_NEED_NEXTHOP;
+    if (sender && pattern_capture_count(sender) > rs->max_captures)
+	rs->max_captures = pattern_capture_count(sender);
+    rs->conds |= r->conds;
+    rs->needs |= rule_needs(r);
     return (0);
 
 nomem:

@@ -7,38 +7,25 @@
 
 #include <stddef.h>
 
+#include "cond.h"
 #include "netaddr.h"
 #include "pattern.h"
 #include "prefilter.h"
 
-/* Where a rule's option came from, so config.c can name the line. */
-enum rule_field {
-    RF_RULE, RF_SENDER, RF_REWRITE, RF_KEEP, RF_CLIENT, RF_AUTH,
-    RF_RECIPIENT, RF_TRANSPORT, RF_NEXTHOP, RF_LISTENER, RF_HEADER_FROM,
-    RF_ORIGINAL_HEADER, RF_REWRITE_HEADER_FROM, RF_NULL_SENDER,
-    RF_FIELD_COUNT
+/* One condition as written: a pattern or keyword, or (COND_CIDR) a list. */
+struct cond_spec {
+    const char *text;			/* NULL: not given */
+    const char *const *list;
+    size_t  n;
 };
-
-enum rule_tristate { TRI_ANY = 0, TRI_YES, TRI_NO };
-enum rule_origin { ORIGIN_ANY = 0, ORIGIN_SMTP, ORIGIN_LOCAL };
 
 /* A rule as written in the config file; strings are not kept. */
 struct rule_spec {
     const char *name;
-    const char *sender;
+    struct cond_spec cond[COND_COUNT];	/* by cond_id */
     const char *rewrite;		/* NULL with keep = true */
     int     keep;			/* first match decides: leave the sender alone */
-    const char *const *client;
-    size_t  nclient;
-    const char *auth;
-    enum rule_tristate authenticated;
-    const char *listener;
-    enum rule_origin origin;
-    const char *recipient;
-    const char *transport;
-    const char *nexthop;
-    int     recipient_all;		/* recipient_mode = "all" */
-    const char *header_from;
+    const char *recipient_mode;		/* "any" (NULL) or "all" */
     int     case_sensitive;
     int     null_sender;
     int     rewrite_header_from;
@@ -52,20 +39,20 @@ struct tmpl_part {
     size_t  len;
 };
 
+/* One compiled condition; which member is used follows its cond_kind. */
+struct cond_value {
+    struct pattern *pattern;		/* COND_PATTERN */
+    struct cidr *blocks;		/* COND_CIDR */
+    size_t  nblocks;
+    int     keyword;			/* COND_KEYWORD: index in the row's words */
+};
+
 struct rule {
     char   *name;
     size_t  index;			/* position in file order, from 0 */
-    struct pattern *sender;
-    struct pattern *auth;
-    struct pattern *listener;
-    struct pattern *recipient;
-    struct pattern *transport;
-    struct pattern *nexthop;
-    struct pattern *header_from;
-    struct cidr *client;
-    size_t  nclient;
-    enum rule_tristate authenticated;
-    enum rule_origin origin;
+    unsigned conds;			/* COND_BIT() of each condition it tests */
+    unsigned stages;			/* STAGE_BIT() of the stages those need */
+    struct cond_value cond[COND_COUNT];
     int     recipient_all;
     int     null_sender;
     int     keep;
@@ -77,13 +64,17 @@ struct rule {
     int     prefiltered;		/* the prefilter knows text sender needs */
 };
 
+#define STAGE_BIT(s)		(1u << (s))
+#define RULE_PATTERN(r, c)	((r)->cond[c].pattern)
+
 /* What the loaded rules need from the MTA (ruleset_needs). */
 #define RS_NEED_RCPT		(1 << 0)	/* some rule tests recipients */
 #define RS_NEED_HEADERS		(1 << 1)	/* some rule reads the From header */
 #define RS_ACT_CHGHDRS		(1 << 2)	/* some rule changes the From header */
 #define RS_ACT_ADDHDRS		(1 << 3)	/* some rule adds a header */
-#define RS_NEED_CONNECT		(1 << 4)	/* some rule tests client, origin or listener */
-#define RS_NEED_NEXTHOP		(1 << 5)	/* some rule tests transport or nexthop */
+#define RS_NEED_CONNECT		(1 << 4)	/* some rule tests what connect brings */
+#define RS_NEED_NEXTHOP		(1 << 5)	/* some rule tests a recipient's macros */
+#define RS_NEED_HELO		(1 << 6)	/* some rule tests the HELO/EHLO name */
 
 struct ruleset {
     struct rule **rules;
@@ -93,10 +84,11 @@ struct ruleset {
     struct prefilter *prefilter;	/* rules whose sender cannot match */
     unsigned max_captures;
     unsigned needs;
+    unsigned conds;			/* COND_BIT() of every condition some rule tests */
 };
 
-/* Error reporter: field says which option to blame. */
-typedef void (*rule_error_fn) (void *ctx, enum rule_field field, const char *fmt,...)
+/* Error reporter: key is the option to blame, NULL for the rule itself. */
+typedef void (*rule_error_fn) (void *ctx, const char *key, const char *fmt,...)
 		__attribute__((format(printf, 3, 4)));
 
 struct ruleset *ruleset_create(unsigned long match_limit, unsigned long depth_limit);

@@ -425,6 +425,48 @@ command(struct miltc *m, char cmd, const char *data, size_t len,
     return (0);
 }
 
+/* read_lists - the macro lists after the negotiation reply's 12 bytes */
+
+static void
+read_lists(struct miltc *m, const char *data, size_t len)
+{
+    size_t  off = 12;
+    uint32_t class;
+    size_t  n;
+
+    m->has_lists = 0;
+    memset(m->lists, 0, sizeof(m->lists));
+    while (off + 4 < len) {
+	memcpy(&class, data + off, 4);
+	class = ntohl(class);
+	off += 4;
+	n = strnlen(data + off, len - off);
+	if (class < MC_MACRO_CLASSES)
+	    snprintf(m->lists[class], sizeof(m->lists[0]), "%.*s", (int) n, data + off);
+	m->has_lists = 1;
+	off += n + 1;
+    }
+}
+
+/* listed - may the MTA send macro name at stage, given the filter's lists? */
+
+static int
+listed(const struct miltc *m, char stage, const char *name)
+{
+    const char *cp = strchr(MC_MACRO_STAGES, stage);
+    const char *list;
+    size_t  len = strlen(name);
+
+    if (!m->has_lists || cp == NULL)
+	return (1);
+    /* As Postfix: once the filter sets lists, a class without one gets nothing. */
+    for (list = m->lists[cp - MC_MACRO_STAGES]; (list = strstr(list, name)) != NULL; list += len)
+	if ((list == m->lists[cp - MC_MACRO_STAGES] || list[-1] == ' ')
+	    && (list[len] == 0 || list[len] == ' '))
+	    return (1);
+    return (0);
+}
+
 /* miltc_negotiate - offer actions and protocol steps; learn what the filter wants */
 
 int
@@ -446,6 +488,7 @@ miltc_negotiate(struct miltc *m, unsigned long actions, unsigned long protocol)
 	return (fail(m, "negotiation: expected 'O', got '%c'", cmd));
     }
     memcpy(v, data, 12);
+    read_lists(m, data, len);
     free(data);
     m->version = ntohl(v[0]);
     m->actions = ntohl(v[1]);
@@ -464,12 +507,22 @@ miltc_negotiate(struct miltc *m, unsigned long actions, unsigned long protocol)
 int
 miltc_macro(struct miltc *m, char stage, const char *const *namevals)
 {
+    const char *kept[2 * 64 + 1];
     size_t  len;
+    size_t  n = 0;
+    size_t  i;
     char   *buf;
     char   *pkt;
     int     rc;
 
-    if ((buf = strings_packet(namevals, &len)) == NULL
+    /* Only the macros the filter asked for, as Postfix sends them. */
+    for (i = 0; namevals[i] && namevals[i + 1] && n + 2 < sizeof(kept) / sizeof(kept[0]); i += 2)
+	if (listed(m, stage, namevals[i])) {
+	    kept[n++] = namevals[i];
+	    kept[n++] = namevals[i + 1];
+	}
+    kept[n] = NULL;
+    if ((buf = strings_packet(kept, &len)) == NULL
 	|| (pkt = malloc(len + 1)) == NULL) {
 	free(buf);
 	return (fail(m, "out of memory"));

@@ -62,6 +62,10 @@ struct mc_reply {
     struct mc_mod mods[MC_MAX_MODS];
 };
 
+/* Macro classes, in protocol order: the stage letters C H M R T E N. */
+#define MC_MACRO_CLASSES	7
+#define MC_MACRO_STAGES		"CHMRTEN"
+
 struct miltc {
     int     fd;
     int     timeout_ms;
@@ -69,6 +73,8 @@ struct miltc {
     unsigned long actions;		/* negotiated */
     unsigned long protocol;		/* negotiated: steps the filter does not want */
     int     accepted;			/* 1: message accepted, 2: connection accepted */
+    int     has_lists;			/* the filter set macro lists (SMFIF_SETSYMLIST) */
+    char    lists[MC_MACRO_CLASSES][256];	/* by class: connect, helo, mail, ... */
     char    err[256];
 };
 

@@ -9,6 +9,11 @@
  *
  *	negotiate [ACTIONS [STEPS]]	option negotiation (hex; default: all,
  *					as Postfix 3.x offers)
+ *	macros				print the macro lists the filter set at
+ *					negotiation ("macros: mail=i ..." by
+ *					class, or "macros: none"); once set,
+ *					macro packets carry only listed names,
+ *					as Postfix sends them
  *	macro STAGE NAME=VALUE...	one macro packet; VALUE may be "quoted"
  *					(in quotes: \r \n \t \xHH \" \\)
  *	connect HOST FAMILY PORT ADDR	FAMILY is 4, 6, L or U
@@ -341,6 +346,17 @@ run_line(struct miltc *m, const char *spec, int timeout, char *line)
 	    mc_flag_names(m->protocol, 1, steps, sizeof(steps));
 	    printf("negotiate: version=%lu actions=%s steps=%s\n", m->version, acts, steps);
 	}
+	goto done_noreply;
+    } else if (strcmp(cmd, "macros") == 0) {
+	static const char *const classes[MC_MACRO_CLASSES] = {
+	    "connect", "helo", "mail", "rcpt", "data", "eom", "eoh"};
+	int     i;
+
+	printf("macros:%s", m->has_lists ? "" : " none");
+	for (i = 0; i < MC_MACRO_CLASSES; i++)
+	    if (m->lists[i][0])
+		printf(" %s=\"%s\"", classes[i], m->lists[i]);
+	printf("\n");
 	goto done_noreply;
     } else if (strcmp(cmd, "macro") == 0 && argc >= 2) {
 	const char *nv[2 * MAX_ARGS];

@@ -83,12 +83,19 @@ for f in /etc/envfrom-milter.conf /etc/sysconfig/envfrom-milter \
 done
 ok $r "FILES names the config, the sysconfig file, the unit and the runtime directory"
 
-# --- envfrom-milter.conf(5) against milter/config.c -----------------------
+# --- envfrom-milter.conf(5) against milter/config*.c and cond.c -----------
 
-# Every option of the libconfuse tables, with its default.
-sed -n 's/.*CFG_\(STR\|INT\|BOOL\|STR_LIST\|SEC\)("\([a-z_]*\)", *\([^,]*\),.*/\1 \2 \3/p' milter/config.c >"$WORK/keys"
-[ "$(wc -l <"$WORK/keys")" -ge 20 ]
-ok $? "found the option tables in milter/config.c ($(wc -l <"$WORK/keys") options)"
+# Every option of the libconfuse tables, with its default; the conditions'
+# options come from the rows of cond.c (a keyword's default is "any").
+{
+    sed -n 's/.*CFG_\(STR\|INT\|BOOL\|STR_LIST\|SEC\)("\([a-z_]*\)", *\([^,]*\),.*/\1 \2 \3/p' \
+	milter/config.c milter/config_rules.c
+    sed -n -e 's/.*= PATTERN("\([a-z_]*\)".*/STR \1 NULL/p' \
+	-e 's/.*= KEYWORD("\([a-z_]*\)".*/STR \1 "any"/p' \
+	-e 's/.*= {"\([a-z_]*\)", COND_CIDR.*/STR_LIST \1 NULL/p' milter/cond.c
+} >"$WORK/keys"
+[ "$(wc -l <"$WORK/keys")" -ge 30 ]
+ok $? "found the option tables in milter/config*.c and cond.c ($(wc -l <"$WORK/keys") options)"
 r=0
 while read -r type key def; do
     case "$type" in

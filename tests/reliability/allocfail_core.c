@@ -47,7 +47,7 @@ static char reports[1024];		/* what ruleset_add() reported */
 /* report - ruleset_add()'s reporter: keep the messages */
 
 static void __attribute__((format(printf, 3, 4)))
-report(void *ctx, enum rule_field field, const char *fmt,...)
+report(void *ctx, const char *field, const char *fmt,...)
 {
     size_t  used = strlen(reports);
     va_list ap;
@@ -73,16 +73,18 @@ job_rules(char **out)
 
     memset(&spec, 0, sizeof(spec));
     spec.name = "every-part";
-    spec.sender = "^(?<user>[^@]+)@(home)\\.example$";
+    spec.cond[COND_SENDER].text = "^(?<user>[^@]+)@(home)\\.example$";
     spec.rewrite = "a$$b${1}c$$d$$e${user}.$2@relay.example";
-    spec.client = clients;
-    spec.nclient = 3;
-    spec.auth = "!^guest$";
-    spec.listener = "^smtpd$";
-    spec.recipient = "@example\\.com$";
-    spec.transport = "^smtp$";
-    spec.nexthop = "example";
-    spec.header_from = "@home\\.example$";
+    spec.cond[COND_CLIENT].list = clients;
+    spec.cond[COND_CLIENT].n = 3;
+    spec.cond[COND_HELO].text = "^printer\\.";
+    spec.cond[COND_AUTH].text = "!^guest$";
+    spec.cond[COND_AUTHENTICATED].text = "yes";
+    spec.cond[COND_LISTENER].text = "^smtpd$";
+    spec.cond[COND_RECIPIENT].text = "@example\\.com$";
+    spec.cond[COND_TRANSPORT].text = "^smtp$";
+    spec.cond[COND_NEXTHOP].text = "example";
+    spec.cond[COND_HEADER_FROM].text = "@home\\.example$";
     spec.original_header = "X-Original-Sender";
     reports[0] = 0;
     *out = NULL;

@@ -55,6 +55,33 @@ main(void)
     is_long(cf->rules->needs, RS_NEED_RCPT | RS_NEED_NEXTHOP, "a nexthop rule needs RCPT and its macros");
     config_free(cf);
     config_msgs_free(&msgs);
+    cf = load("rule 'a' { helo = 'x' rewrite = 'a@b.example' }\n", &msgs);
+    is_long(cf->rules->needs, RS_NEED_HELO, "a helo rule needs HELO");
+    is_long(cf->rules->conds, COND_BIT(COND_HELO), "and tests helo only");
+    config_free(cf);
+    config_msgs_free(&msgs);
+    cf = load("rule 'a' { origin = 'local' rewrite = 'a@b.example' }\n"
+	      "rule 'b' { authenticated = 'any' client = '10.0.0.0/8' rewrite = 'a@b.example' }\n",
+	      &msgs);
+    is_long(cf->rules->needs, RS_NEED_CONNECT, "origin and client need connect");
+    is_long(cf->rules->conds, COND_BIT(COND_ORIGIN) | COND_BIT(COND_CLIENT),
+	    "authenticated = any is no condition");
+    config_free(cf);
+    config_msgs_free(&msgs);
+    cf = load("rule 'a' { origin = 'lan' authenticated = 'maybe' recipient_mode = 'some' "
+	      "recipient = 'x' rewrite = 'a@b.example' }\n", &msgs);
+    ok(cf == NULL, "bad keywords fail the load");
+    is_long((long) msgs.errors, 3, "one error per bad keyword");
+    for (i = 0; i < msgs.n; i++)
+	if (strstr(msgs.v[i].text, "origin = \"lan\": expected \"any\", \"smtp\" or \"local\"")
+	    || strstr(msgs.v[i].text, "authenticated = \"maybe\": expected \"any\", \"yes\" or \"no\"")
+	    || strstr(msgs.v[i].text, "recipient_mode = \"some\": expected \"any\" or \"all\""))
+	    msgs.v[i].line = -1;
+    for (i = 0; i < msgs.n && msgs.v[i].line == -1; i++)
+	;
+    is_long((long) i, (long) msgs.n, "each names its option and the words it takes");
+    config_free(cf);
+    config_msgs_free(&msgs);
     cf = load("rule 'a' { header_from = 'x' rewrite = 'a@b.example' }\n", &msgs);
     is_long(cf->rules->needs, RS_NEED_HEADERS, "a header_from rule needs headers");
     config_free(cf);

@@ -23,6 +23,7 @@ struct msg {
     int     local;
     const char *rcpts[4];		/* "addr[,mailer[,host]]" */
     const char *header_from;		/* internal address, or NULL */
+    const char *helo;			/* HELO/EHLO name, or NULL */
 };
 
 static char outcome[512];
@@ -64,6 +65,7 @@ decide(const struct config *cf, const struct msg *m, int *settled_at_mail)
     env.auth = m->auth;
     env.listener = m->listener;
     env.local = m->local;
+    env.helo = m->helo;
     if (m->client)
 	env.has_client = netaddr_parse(m->client, &env.client) >= 0;
     e = eval_start(cf->rules, &env);
@@ -126,6 +128,12 @@ static const char *const many_conf =
 "rule 'hdr' { header_from = '@partner\\.example$' rewrite = 'partner@xxx.ocn.ne.jp' }\n"
 "rule 'bounce' { null_sender = true sender = '^$' rewrite = 'mailer-daemon@xxx.ocn.ne.jp' }\n"
 "rule 'not-local' { sender = '!@home\\.example$' recipient = '!@home\\.example$' "
+"  rewrite = 'other@xxx.ocn.ne.jp' }\n";
+
+static const char *const helo_conf =
+"rule 'printer' { helo = '^(printer|scanner)[0-9]*\\.home\\.example$' "
+"  client = '192.168.0.0/16' rewrite = 'scan@xxx.ocn.ne.jp' }\n"
+"rule 'not-printer' { helo = '!^printer' recipient = '@example\\.com$' "
 "  rewrite = 'other@xxx.ocn.ne.jp' }\n";
 
 static const struct eval_case {
@@ -194,6 +202,17 @@ static const struct eval_case {
     {"negated sender and recipient", &many_conf,
 	{"carol@other.example", NULL, NULL, NULL, 0, {"x@example.com"}},
 	"rewrite not-local other@xxx.ocn.ne.jp", 0},
+    {"helo: a printer's EHLO name decides at MAIL", &helo_conf,
+	{"scan@home.example", "192.168.1.20", NULL, NULL, 0, {"x@example.com"}, NULL,
+	"Scanner2.home.example"}, "rewrite printer scan@xxx.ocn.ne.jp", 1},
+    {"helo: the client condition still applies", &helo_conf,
+	{"scan@home.example", "10.0.0.1", NULL, NULL, 0, {"x@example.com"}, NULL,
+	"printer1.home.example"}, "none", 1},
+    {"helo: another name, negated pattern", &helo_conf,
+	{"a@home.example", "192.168.1.20", NULL, NULL, 0, {"x@example.com"}, NULL,
+	"laptop.home.example"}, "rewrite not-printer other@xxx.ocn.ne.jp", 0},
+    {"helo: no HELO never matches, negated or not", &helo_conf,
+	{"a@home.example", "192.168.1.20", NULL, NULL, 0, {"x@example.com"}}, "none", 1},
     {"negated recipient fails for a local recipient", &many_conf,
 	{"carol@other.example", NULL, NULL, NULL, 0, {"x@home.example"}}, "none", 0},
 };

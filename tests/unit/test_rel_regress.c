@@ -228,11 +228,11 @@ import_literal_bang(void)
     memset(&m, 0, sizeof(m));
     cf = config_load_text("imported.conf", out, len, &m);
     if (ok(cf != NULL && cf->rules->nrules == 2, "import: /!x/ and !/!y/ load")) {
-	ok(!pattern_negated(cf->rules->rules[0]->sender),
+	ok(!pattern_negated(RULE_PATTERN(cf->rules->rules[0], COND_SENDER)),
 	      "... /!x/ is not negated");
-	ok(pattern_negated(cf->rules->rules[1]->sender),
+	ok(pattern_negated(RULE_PATTERN(cf->rules->rules[1], COND_SENDER)),
 	      "... !/!y/ is negated");
-	is_str(pattern_source(cf->rules->rules[1]->sender), "!!y",
+	is_str(pattern_source(RULE_PATTERN(cf->rules->rules[1], COND_SENDER)), "!!y",
 		  "... and tests a literal \"!y\"");
     }
     config_free(cf);
