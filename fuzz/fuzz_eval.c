@@ -187,15 +187,15 @@ cond_holds(const struct ruleset *rs, const struct rule *r, int c, pcre2_match_da
     case COND_CIDR:
 	if ((addr = def->address(data)) == NULL)
 	    return (0);
-	for (k = 0; k < v->nblocks; k++)
-	    if (cidr_contains(&v->blocks[k], addr))
+	for (k = 0; k < v->n; k++)
+	    if (cidr_contains(&v->is.blocks[k], addr))
 		return (1);
 	return (0);
     case COND_KEYWORD:
 	subject = def->subject(data);
-	return (subject != NULL && strcmp(subject, def->keywords[v->keyword]) == 0);
+	return (subject != NULL && strcmp(subject, def->keywords[v->n]) == 0);
     case COND_PATTERN:
-	return (holds(rs, v->pattern, md, def->subject(data)));
+	return (holds(rs, v->is.pattern, md, def->subject(data)));
     }
     return (0);
 }

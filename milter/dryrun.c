@@ -41,6 +41,22 @@ warn_unqualified(const char *what, const char *addr)
 		"sees them: give the full address\n", what, addr, addr);
 }
 
+/* parse_arg - an address argument in internal form; 0, or -1 after saying why */
+
+static int
+parse_arg(const char *what, const char *arg, char **out)
+{
+    const char *why = NULL;
+
+    if (addr_parse(arg, out, &why) < 0) {
+	fprintf(stderr, "envfrom-milter: %s \"%s\": %s\n", what, arg,
+		why ? why : "out of memory");
+	return (-1);
+    }
+    warn_unqualified(what, *out);
+    return (0);
+}
+
 /* dryrun - -t: evaluate cf's rules for one made-up message (see dryrun.h) */
 
 int
@@ -58,7 +74,6 @@ dryrun(const struct config *cf, const struct dryrun_request *rq)
     struct eval *e = NULL;
     char   *sender = NULL;
     char   *out;
-    const char *why = NULL;
     size_t  i;
     size_t  nparsed = 0;
     int     status;
@@ -70,13 +85,10 @@ dryrun(const struct config *cf, const struct dryrun_request *rq)
     memset(&plan, 0, sizeof(plan));
     memset(&d, 0, sizeof(d));
     env.logid = "dry-run";
-    if (addr_parse(sender_arg, &sender, &why) < 0) {
-	fprintf(stderr, "envfrom-milter: sender \"%s\": %s\n", sender_arg,
-		why ? why : "out of memory");
+    if (parse_arg("sender", sender_arg, &sender) < 0) {
 	status = EX_DATAERR;
 	goto out;
     }
-    warn_unqualified("sender", sender);
     env.sender = sender;
     env.auth = rq->login;
     env.listener = rq->listener;
@@ -104,13 +116,10 @@ dryrun(const struct config *cf, const struct dryrun_request *rq)
 		rcpts[i].host = comma;
 	    }
 	}
-	if (addr_parse(addr, &internal, &why) < 0) {
-	    fprintf(stderr, "envfrom-milter: recipient \"%s\": %s\n", addr,
-		    why ? why : "out of memory");
+	if (parse_arg("recipient", addr, &internal) < 0) {
 	    status = EX_DATAERR;
 	    goto out;
 	}
-	warn_unqualified("recipient", internal);
 	rcpts[i].addr = internal;
 	nparsed = i + 1;
     }

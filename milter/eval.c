@@ -167,20 +167,20 @@ test_blocks(struct eval *e, const char *key, const struct cond_value *v,
     char    block[64];
     size_t  i;
 
-    for (i = 0; i < v->nblocks; i++)
-	if (cidr_contains(&v->blocks[i], addr))
+    for (i = 0; i < v->n; i++)
+	if (cidr_contains(&v->is.blocks[i], addr))
 	    break;
     if (e->trace == NULL)
-	return (i < v->nblocks);
+	return (i < v->n);
     netaddr_format(addr, ip, sizeof(ip));
-    if (i < v->nblocks) {
-	cidr_format(&v->blocks[i], block, sizeof(block));
+    if (i < v->n) {
+	cidr_format(&v->is.blocks[i], block, sizeof(block));
 	trace(e, "%s %s in %s: yes", key, ip, block);
     } else {
 	trace(e, "%s %s in none of the rule's %lu block%s: no", key, ip,
-	      (unsigned long) v->nblocks, v->nblocks == 1 ? "" : "s");
+	      (unsigned long) v->n, v->n == 1 ? "" : "s");
     }
-    return (i < v->nblocks);
+    return (i < v->n);
 }
 
 /* test_cond - does condition c of rule r hold on the data? (cond.c's table) */
@@ -205,7 +205,7 @@ test_cond(struct eval *e, const struct rule *r, int c, const struct cond_data *d
     }
     subject = def->subject(data);
     if (def->kind == COND_KEYWORD) {
-	want = def->keywords[v->keyword];
+	want = def->keywords[v->n];
 	held = subject != NULL && strcmp(subject, want) == 0;
 	k = subject ? cond_keyword(def->keywords, subject) : -1;
 	trace(e, "%s = %s: %s%s%s%s", def->key, want, held ? "yes" : "no",
@@ -214,10 +214,10 @@ test_cond(struct eval *e, const struct rule *r, int c, const struct cond_data *d
 	return (held);
     }
     if (subject == NULL) {
-	trace(e, "%s '%s': no (%s)", def->key, pattern_source(v->pattern), def->absent);
+	trace(e, "%s '%s': no (%s)", def->key, pattern_source(v->is.pattern), def->absent);
 	return (0);
     }
-    return (test_pattern(e, r, v->pattern, def->key, subject));
+    return (test_pattern(e, r, v->is.pattern, def->key, subject));
 }
 
 /* test_stage - rule r's conditions of the stages in mask; first failure ends it */

@@ -78,8 +78,10 @@ rule_free(struct rule *r)
     if (r == NULL)
 	return;
     for (i = 0; i < COND_COUNT; i++) {
-	pattern_free(r->cond[i].pattern);
-	free(r->cond[i].blocks);
+	if (cond_defs[i].kind == COND_PATTERN)
+	    pattern_free(r->cond[i].is.pattern);
+	else if (cond_defs[i].kind == COND_CIDR)
+	    free(r->cond[i].is.blocks);
     }
     for (i = 0; i < r->nparts; i++)
 	free(r->rewrite[i].text);
@@ -150,14 +152,14 @@ compile_blocks(struct cond_value *v, const struct cond_spec *cs, const char *key
     size_t  i;
     int     errors = 0;
 
-    if ((v->blocks = calloc(cs->n, sizeof(*v->blocks))) == NULL)
+    if ((v->is.blocks = calloc(cs->n, sizeof(*v->is.blocks))) == NULL)
 	return (-1);
     for (i = 0; i < cs->n; i++) {
-	if (cidr_parse(cs->list[i], &v->blocks[v->nblocks], err, sizeof(err)) < 0) {
+	if (cidr_parse(cs->list[i], &v->is.blocks[v->n], err, sizeof(err)) < 0) {
 	    report(ctx, key, "%s: %s", key, err);
 	    errors++;
 	} else {
-	    v->nblocks++;
+	    v->n++;
 	}
     }
     return (errors);
@@ -170,10 +172,12 @@ compile_keyword(struct cond_value *v, const struct cond_def *def, const char *wo
 		        rule_error_fn report, void *ctx)
 {
     char    expect[200];
+    int     k;
 
-    if ((v->keyword = cond_keyword(def->keywords, word)) >= 0)
+    if ((k = cond_keyword(def->keywords, word)) >= 0) {
+	v->n = (unsigned) k;
 	return (0);
-    v->keyword = 0;
+    }
     cond_keywords_expected(def->keywords, expect, sizeof(expect));
     report(ctx, def->key, "%s = \"%s\": expected %s", def->key, word, expect);
     return (1);
@@ -198,7 +202,7 @@ compile_conds(struct rule *r, const struct rule_spec *spec, int flags,
 	case COND_PATTERN:
 	    if (cs->text == NULL)
 		continue;
-	    errors += compile_field(&v->pattern, cs->text, flags, def->key, report, ctx);
+	    errors += compile_field(&v->is.pattern, cs->text, flags, def->key, report, ctx);
 	    break;
 	case COND_CIDR:
 	    if (cs->n == 0)
@@ -212,7 +216,7 @@ compile_conds(struct rule *r, const struct rule_spec *spec, int flags,
 		continue;
 	    errors += compile_keyword(v, def, cs->text, report, ctx);
 	    /* The first word ("any") means the condition is not tested. */
-	    if (v->keyword == 0)
+	    if (v->n == 0)
 		continue;
 	    break;
 	}

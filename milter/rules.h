@@ -39,12 +39,13 @@ struct tmpl_part {
     size_t  len;
 };
 
-/* One compiled condition; which member is used follows its cond_kind. */
+/* One compiled condition, 16 bytes: a rule has a slot for each (cond.h). */
 struct cond_value {
-    struct pattern *pattern;		/* COND_PATTERN */
-    struct cidr *blocks;		/* COND_CIDR */
-    size_t  nblocks;
-    int     keyword;			/* COND_KEYWORD: index in the row's words */
+    union {
+	struct pattern *pattern;	/* COND_PATTERN */
+	struct cidr *blocks;		/* COND_CIDR */
+    }       is;
+    unsigned n;				/* COND_CIDR: blocks; COND_KEYWORD: the word's index */
 };
 
 struct rule {
@@ -65,7 +66,7 @@ struct rule {
 };
 
 #define STAGE_BIT(s)		(1u << (s))
-#define RULE_PATTERN(r, c)	((r)->cond[c].pattern)
+#define RULE_PATTERN(r, c)	((r)->cond[c].is.pattern)
 
 /* What the loaded rules need from the MTA (ruleset_needs). */
 #define RS_NEED_RCPT		(1 << 0)	/* some rule tests recipients */
