@@ -34,7 +34,10 @@
  *	tested, each at its own stage (cond.c), and the queue id i at MAIL,
  *	RCPT and end of message for the log lines; at debug level also what
  *	the debug lines show.  A site's milter_*_macros then cannot starve a
- *	rule.  Postfix sends no macros for a class without a list.
+ *	rule.  A class given no list (HELO, DATA, end of headers; connect
+ *	when no rule tests the listener) keeps the site's milter_*_macros:
+ *	Postfix falls back to them for an empty list (milter.c,
+ *	MILTER_MACRO_EVAL, the same in 2.10 and 3.x).
  */
 
 #include <stdio.h>

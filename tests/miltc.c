@@ -457,9 +457,13 @@ listed(const struct miltc *m, char stage, const char *name)
     const char *list;
     size_t  len = strlen(name);
 
-    if (!m->has_lists || cp == NULL)
+    /*
+     * As Postfix (milter.c MILTER_MACRO_EVAL): a class the filter set no
+     * list for keeps the site's milter_*_macros, here whatever the script
+     * sends.
+     */
+    if (!m->has_lists || cp == NULL || m->lists[cp - MC_MACRO_STAGES][0] == 0)
 	return (1);
-    /* As Postfix: once the filter sets lists, a class without one gets nothing. */
     for (list = m->lists[cp - MC_MACRO_STAGES]; (list = strstr(list, name)) != NULL; list += len)
 	if ((list == m->lists[cp - MC_MACRO_STAGES] || list[-1] == ' ')
 	    && (list[len] == 0 || list[len] == ' '))

@@ -12,8 +12,9 @@
  *	macros				print the macro lists the filter set at
  *					negotiation ("macros: mail=i ..." by
  *					class, or "macros: none"); once set,
- *					macro packets carry only listed names,
- *					as Postfix sends them
+ *					a macro packet of a class with a list
+ *					carries only listed names, as Postfix
+ *					sends them
  *	macro STAGE NAME=VALUE...	one macro packet; VALUE may be "quoted"
  *					(in quotes: \r \n \t \xHH \" \\)
  *	connect HOST FAMILY PORT ADDR	FAMILY is 4, 6, L or U
