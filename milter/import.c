@@ -5,23 +5,19 @@
  *	#include "import.h"
  *
  *	status = import_table("/etc/postfix/sender_maps", stdout, stderr);
+ *	status = import_text(name, text, len, stdout);
  * DESCRIPTION
  *	Prints envfrom-milter rules equivalent to a Postfix regexp_table(5)
  *	or pcre_table(5) used as sender_canonical_maps, for envfrom-milter -I.
- *	The output is a config fragment that loads as it is:
+ *	The output is a config fragment that loads as it is.
  *
- *	- "/pattern/flags result" becomes a rule with sender and rewrite;
- *	  "!/pattern/ result" a negated sender pattern.
- *	- Postfix tables ignore case by default and the "i" flag makes a
- *	  pattern case-sensitive; so does envfrom-milter, so "i" becomes an
- *	  inline (?-i:...) group.  m, s and U become inline flags, A a \A
- *	  anchor.  E is what envfrom-milter always does.
- *	- $1, ${1} and $(1) in the result become ${1}; $$ stays.
- *	- "if /pattern/" ... "endif" (and "if !/pattern/") become look-ahead
- *	  conditions in front of each enclosed pattern, with their capture
- *	  groups made non-capturing so $N keeps its meaning.
- *	- Values are written in single quotes, where libconfuse keeps
- *	  backslashes and ${...} as they are.
+ *	This half walks the table: it reads the file, joins continuation
+ *	lines into logical lines, keeps the stack of "if /pattern/" ...
+ *	"endif" (and "if !/pattern/"), and makes each "/pattern/flags result"
+ *	entry ("!/pattern/ result": a negated sender pattern) a rule with
+ *	sender and rewrite.  The enclosing if patterns become look-ahead
+ *	conditions in front of the entry's own pattern.  import_syntax.c
+ *	translates the pieces: pattern and flags, capture groups, $N, quoting.
  *
  *	What cannot be translated is printed as a comment saying why, with
  *	the original line: the "x" flag (it means different things in the two
@@ -41,26 +37,13 @@
 
 #include "addr.h"
 #include "import.h"
+#include "import_syntax.h"
 #include "pattern.h"
-#include "vec.h"
 
 #define MAX_IF_DEPTH	16
 #define MAX_TABLE_SIZE	(16 * 1024 * 1024)
 
-/* A growable string. */
-struct buf {
-    char   *s;
-    size_t  len;
-    size_t  alloc;
-    int     nomem;
-};
-
-/* One pattern as written: regex, negation, flags. */
-struct tpat {
-    char   *regex;			/* translated to PCRE2, flags inline */
-    int     negated;
-};
-
+/* One table being translated: the output, the if/endif stack, counts. */
 struct import {
     FILE   *out;
     const char *name;
@@ -69,282 +52,6 @@ struct import {
     int     skipped;			/* entries that became comments */
     int     rules;
 };
-
-/* buf_add - append len bytes */
-
-static void
-buf_add(struct buf *b, const char *s, size_t len)
-{
-    if (b->nomem)
-	return;
-    if (len >= SIZE_MAX - b->len || VEC_RESERVE(b->s, b->alloc, b->len + len + 1, 256) < 0) {
-	b->nomem = 1;
-	return;
-    }
-    memcpy(b->s + b->len, s, len);
-    b->len += len;
-    b->s[b->len] = 0;
-}
-
-/* buf_str - append a string */
-
-static void
-buf_str(struct buf *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
-
-/* strip_captures - copy regex with capturing groups made non-capturing; -1 on back-reference */
-
-static int
-strip_captures(const char *re, struct buf *b)
-{
-    const char *cp = re;
-    int     in_class = 0;
-
-    while (*cp) {
-	if (*cp == '\\' && cp[1]) {
-	    if (!in_class && (isdigit((unsigned char) cp[1]) || cp[1] == 'g' || cp[1] == 'k'))
-		return (-1);
-	    if (cp[1] == 'Q') {			/* \Q...\E is literal */
-		const char *end = strstr(cp + 2, "\\E");
-		size_t  n = end ? (size_t) (end + 2 - cp) : strlen(cp);
-
-		buf_add(b, cp, n);
-		cp += n;
-		continue;
-	    }
-	    buf_add(b, cp, 2);
-	    cp += 2;
-	    continue;
-	}
-	if (in_class) {
-	    if (*cp == '[' && cp[1] == ':') {	/* [:alpha:] */
-		const char *end = strstr(cp + 2, ":]");
-		size_t  n = end ? (size_t) (end + 2 - cp) : 1;
-
-		buf_add(b, cp, n);
-		cp += n;
-		continue;
-	    }
-	    if (*cp == ']')
-		in_class = 0;
-	    buf_add(b, cp++, 1);
-	    continue;
-	}
-	if (*cp == '[') {
-	    in_class = 1;
-	    buf_add(b, cp++, 1);
-	    if (*cp == '^')
-		buf_add(b, cp++, 1);
-	    if (*cp == ']')			/* a leading ] is literal */
-		buf_add(b, cp++, 1);
-	    continue;
-	}
-	if (*cp == '(' && cp[1] != '?' && cp[1] != '*') {
-	    buf_str(b, "(?:");
-	    cp++;
-	    continue;
-	}
-	if (*cp == '(' && cp[1] == '?'
-	    && ((cp[2] == '<' && cp[3] != '=' && cp[3] != '!')
-		|| cp[2] == '\'' || (cp[2] == 'P' && cp[3] == '<'))) {
-	    const char *end = strpbrk(cp + 3, ">'");
-
-	    if (end == NULL)
-		return (-1);
-	    buf_str(b, "(?:");
-	    cp = end + 1;
-	    continue;
-	}
-	buf_add(b, cp++, 1);
-    }
-    return (0);
-}
-
-/* parse_pattern - "[!]/regex/flags" at *cpp; NULL with why on error */
-
-static char *
-parse_pattern(const char **cpp, struct tpat *p, const char **why)
-{
-    const char *cp = *cpp;
-    const char *start;
-    const char *close;
-    char    delim;
-    int     case_sensitive = 0;
-    int     anchored = 0;
-    char    on[8];
-    size_t  non = 0;
-    struct buf b = {0, 0, 0, 0};
-
-    p->negated = 0;
-    if (*cp == '!') {
-	p->negated = 1;
-	cp++;
-	while (*cp == ' ' || *cp == '\t')
-	    cp++;
-    }
-    delim = *cp;
-    if (delim == 0 || isalnum((unsigned char) delim) || isspace((unsigned char) delim)
-	|| delim == '\\') {
-	*why = "expected /pattern/";
-	return (NULL);
-    }
-    start = ++cp;
-    while (*cp && *cp != delim) {
-	if (*cp == '\\' && cp[1])
-	    cp++;
-	cp++;
-    }
-    if (*cp != delim) {
-	*why = "no closing delimiter";
-	return (NULL);
-    }
-    close = cp;
-    for (cp++; *cp && !isspace((unsigned char) *cp); cp++) {
-	switch (*cp) {
-	case 'i':
-	    case_sensitive = !case_sensitive;
-	    break;
-	case 'm':
-	case 's':
-	case 'U':
-	    if (memchr(on, *cp, non) == NULL)
-		on[non++] = *cp;
-	    break;
-	case 'A':
-	    anchored = 1;
-	    break;
-	case 'E':
-	case 'X':
-	    break;
-	case 'x':
-	    *why = "flag x means \"extended\" in pcre: and \"basic regex\" in regexp: "
-		"tables; translate this entry by hand";
-	    return (NULL);
-	default:
-	    *why = "unknown flag";
-	    return (NULL);
-	}
-    }
-    if (anchored)
-	buf_str(&b, "\\A");
-    if (non > 0 || case_sensitive) {
-	buf_str(&b, "(?");
-	buf_add(&b, on, non);
-	if (case_sensitive)
-	    buf_str(&b, "-i");
-	buf_str(&b, ":");
-    } else if (anchored) {
-	buf_str(&b, "(?:");
-    }
-    if (close == start)			/* // matches everything; '' is refused */
-	buf_str(&b, "(?:)");
-    else
-	buf_add(&b, start, close - start);
-    if (non > 0 || case_sensitive || anchored)
-	buf_str(&b, ")");
-    *cpp = cp;
-    return (b.nomem ? NULL : b.s);
-}
-
-/* squote - value in single quotes, escaped for libconfuse */
-
-static void
-squote(struct buf *b, const char *s)
-{
-    buf_str(b, "'");
-    for (; *s; s++) {
-	if (*s == '\'')
-	    buf_str(b, "\\'");
-	else if (*s == '\\' && (s[1] == '\\' || s[1] == '\'' || s[1] == 0))
-	    buf_str(b, "\\\\");
-	else
-	    buf_add(b, s, 1);
-    }
-    buf_str(b, "'");
-}
-
-/* translate_result - Postfix $N, ${N}, $(N) to ${N}; -1 on a bad $, -2 on $0 */
-
-static int
-translate_result(const char *res, struct buf *b, unsigned *maxref)
-{
-    const char *cp;
-
-    *maxref = 0;
-    for (cp = res; *cp; cp++) {
-	if (*cp != '$') {
-	    buf_add(b, cp, 1);
-	    continue;
-	}
-	if (cp[1] == '$') {
-	    buf_str(b, "$$");
-	    cp++;
-	} else if (cp[1] == '0') {
-	    return (-2);
-	} else if (isdigit((unsigned char) cp[1])) {
-	    buf_add(b, "${", 2);
-	    buf_add(b, cp + 1, 1);
-	    buf_add(b, "}", 1);
-	    if ((unsigned) (cp[1] - '0') > *maxref)
-		*maxref = cp[1] - '0';
-	    cp++;
-	} else if ((cp[1] == '{' || cp[1] == '(') && isdigit((unsigned char) cp[2])) {
-	    char    close = cp[1] == '{' ? '}' : ')';
-	    const char *end = cp + 2;
-	    unsigned n = 0;
-
-	    while (isdigit((unsigned char) *end) && n < 100)
-		n = n * 10 + (*end++ - '0');
-	    if (*end != close)
-		return (-1);
-	    if (n == 0)
-		return (-2);
-	    buf_str(b, "${");
-	    buf_add(b, cp + 2, end - (cp + 2));
-	    buf_str(b, "}");
-	    if (n > *maxref)
-		*maxref = n;
-	    cp = end;
-	} else {
-	    return (-1);
-	}
-    }
-    return (0);
-}
-
-/* result_problem - why a result cannot become a rewrite, or NULL */
-
-static const char *
-result_problem(const char *res, unsigned maxref, char *why, size_t len)
-{
-    const char *cp;
-    const char *bad;
-    char   *lit;
-    char   *op;
-
-    for (cp = res; *cp; cp++)
-	if ((unsigned char) *cp < 0x20 || *cp == 0x7f)
-	    return ("control character in the result");
-    if (maxref > 0)
-	return (NULL);
-    /* A constant, with $$ meaning $ as in Postfix. */
-    if ((lit = malloc(strlen(res) + 1)) == NULL)
-	return ("out of memory");
-    for (op = lit, cp = res; *cp; cp++) {
-	*op++ = *cp;
-	if (cp[0] == '$' && cp[1] == '$')
-	    cp++;
-    }
-    *op = 0;
-    bad = addr_check_rewrite(lit);
-    free(lit);
-    if (bad == NULL)
-	return (NULL);
-    snprintf(why, len, "the result is not a usable envelope sender: %s", bad);
-    return (why);
-}
 
 /* skip_entry - print an entry we could not translate */
 
@@ -364,9 +71,9 @@ do_entry(struct import *im, int line, const char *text)
     const char *cp = text;
     const char *why = NULL;
     struct tpat main_pat;
-    struct buf sender = {0, 0, 0, 0};
-    struct buf rewrite = {0, 0, 0, 0};
-    struct buf out = {0, 0, 0, 0};
+    struct ibuf sender = {0, 0, 0, 0};
+    struct ibuf rewrite = {0, 0, 0, 0};
+    struct ibuf out = {0, 0, 0, 0};
     struct pattern *compiled;
     unsigned maxref;
     unsigned groups;
@@ -376,7 +83,7 @@ do_entry(struct import *im, int line, const char *text)
     size_t  rlen;
     int     i;
 
-    if ((main_pat.regex = parse_pattern(&cp, &main_pat, &why)) == NULL) {
+    if ((main_pat.regex = import_parse_pattern(&cp, &main_pat, &why)) == NULL) {
 	skip_entry(im, line, text, why ? why : "out of memory");
 	return;
     }
@@ -398,7 +105,7 @@ do_entry(struct import *im, int line, const char *text)
 	skip_entry(im, line, text, "out of memory");
 	goto done;
     }
-    if ((rc = translate_result(res, &rewrite, &maxref)) < 0) {
+    if ((rc = import_translate_result(res, &rewrite, &maxref)) < 0) {
 	skip_entry(im, line, text, rc == -2 ? "$0 (the whole match) has no "
 		   "equivalent; put a group around the whole pattern and use $1"
 		   : "a $ in the result that is not $N, ${N}, $(N) or $$");
@@ -406,7 +113,7 @@ do_entry(struct import *im, int line, const char *text)
 	goto done;
     }
     /* The loader checks a constant result; a translation must pass that check. */
-    why = rewrite.nomem ? "out of memory" : result_problem(res, maxref, err, sizeof(err));
+    why = rewrite.nomem ? "out of memory" : import_result_problem(res, maxref, err, sizeof(err));
     free(res);
     if (why != NULL) {
 	skip_entry(im, line, text, why);
@@ -429,28 +136,28 @@ do_entry(struct import *im, int line, const char *text)
     /* Enclosing if/endif conditions become look-aheads; captures stay the main pattern's. */
     if (im->depth == 0) {
 	if (main_pat.negated)
-	    buf_str(&sender, "!");
+	    ibuf_str(&sender, "!");
 	else if (main_pat.regex[0] == '!')
-	    buf_str(&sender, "\\");	/* /!x/ is a literal "!", not negation */
-	buf_str(&sender, main_pat.regex);
+	    ibuf_str(&sender, "\\");	/* /!x/ is a literal "!", not negation */
+	ibuf_str(&sender, main_pat.regex);
     } else {
-	buf_str(&sender, "^");
+	ibuf_str(&sender, "^");
 	for (i = 0; i < im->depth; i++) {
-	    buf_str(&sender, im->ifs[i].negated ? "(?![\\s\\S]*?(?:" : "(?=[\\s\\S]*?(?:");
-	    buf_str(&sender, im->ifs[i].regex ? im->ifs[i].regex : "(*FAIL)");
-	    buf_str(&sender, "))");
+	    ibuf_str(&sender, im->ifs[i].negated ? "(?![\\s\\S]*?(?:" : "(?=[\\s\\S]*?(?:");
+	    ibuf_str(&sender, im->ifs[i].regex ? im->ifs[i].regex : "(*FAIL)");
+	    ibuf_str(&sender, "))");
 	}
 	if (main_pat.negated) {
-	    buf_str(&sender, "(?![\\s\\S]*?(?:");
-	    if (strip_captures(main_pat.regex, &sender) < 0) {
+	    ibuf_str(&sender, "(?![\\s\\S]*?(?:");
+	    if (import_strip_captures(main_pat.regex, &sender) < 0) {
 		skip_entry(im, line, text, "back-reference in a pattern inside if/endif");
 		goto done;
 	    }
-	    buf_str(&sender, "))");
+	    ibuf_str(&sender, "))");
 	} else {
-	    buf_str(&sender, "[\\s\\S]*?(?:");
-	    buf_str(&sender, main_pat.regex);
-	    buf_str(&sender, ")");
+	    ibuf_str(&sender, "[\\s\\S]*?(?:");
+	    ibuf_str(&sender, main_pat.regex);
+	    ibuf_str(&sender, ")");
 	}
     }
     if (sender.nomem || rewrite.nomem) {
@@ -469,10 +176,10 @@ do_entry(struct import *im, int line, const char *text)
 	skip_entry(im, line, text, err);
 	goto done;
     }
-    buf_str(&out, "    sender = ");
-    squote(&out, sender.s);
-    buf_str(&out, "\n    rewrite = ");
-    squote(&out, rewrite.s);
+    ibuf_str(&out, "    sender = ");
+    import_squote(&out, sender.s);
+    ibuf_str(&out, "\n    rewrite = ");
+    import_squote(&out, rewrite.s);
     if (out.nomem) {
 	skip_entry(im, line, text, "out of memory");
 	goto done;
@@ -494,7 +201,7 @@ do_line(struct import *im, int line, const char *text)
 {
     const char *cp = text;
     const char *why = NULL;
-    struct buf stripped = {0, 0, 0, 0};
+    struct ibuf stripped = {0, 0, 0, 0};
     struct tpat p;
 
     if (strncmp(cp, "endif", 5) == 0 && (cp[5] == 0 || isspace((unsigned char) cp[5]))) {
@@ -514,8 +221,8 @@ do_line(struct import *im, int line, const char *text)
 	    skip_entry(im, line, text, "if nested too deeply");
 	    return;
 	}
-	if ((p.regex = parse_pattern(&cp, &p, &why)) == NULL
-	    || strip_captures(p.regex, &stripped) < 0 || stripped.nomem) {
+	if ((p.regex = import_parse_pattern(&cp, &p, &why)) == NULL
+	    || import_strip_captures(p.regex, &stripped) < 0 || stripped.nomem) {
 	    /* The whole block would change meaning: keep it, but match nothing. */
 	    skip_entry(im, line, text, why ? why : "back-reference in an if pattern; "
 		       "the entries inside this if/endif will never match");
@@ -540,7 +247,7 @@ int
 import_text(const char *name, const char *text, size_t len, FILE *out)
 {
     struct import im;
-    struct buf logical = {0, 0, 0, 0};
+    struct ibuf logical = {0, 0, 0, 0};
     const char *cp = text;
     const char *end = text + len;
     int     lineno = 0;
@@ -562,17 +269,17 @@ import_text(const char *name, const char *text, size_t len, FILE *out)
 	    n--;
 	if (n > 0 && (cp[0] == ' ' || cp[0] == '\t') && logical.len > 0) {
 	    /* Continuation of the previous logical line. */
-	    buf_str(&logical, " ");
+	    ibuf_str(&logical, " ");
 	    while (n > 0 && (*cp == ' ' || *cp == '\t'))
 		cp++, n--;
-	    buf_add(&logical, cp, n);
+	    ibuf_add(&logical, cp, n);
 	} else if (n == 0 || cp[0] == '#' || cp[0] == ' ' || cp[0] == '\t') {
 	    /* Blank, comment, or white space with nothing to continue. */
 	} else {
 	    if (logical.len > 0)
 		do_line(&im, start_line, logical.s);
 	    logical.len = 0;
-	    buf_add(&logical, cp, n);
+	    ibuf_add(&logical, cp, n);
 	    start_line = lineno;
 	}
 	if (nl == NULL)
