@@ -50,7 +50,7 @@ LIBS		= $(MILTER_LIBS) $(PCRE2_LIBS) $(CONFUSE_LIBS) -ldl
 # The deciding code: no libmilter, unit-tested and fuzzed on its own.
 CORE		= log addr netaddr pattern prefilter cond rules eval negotiate plan linemap sockspec msgs \
 		  config config_settings config_rules import import_syntax peer exits \
-		  pfconf pfsock pfcheck pftls pflogin pfrules
+		  pfconf pfsock pfcheck pfmilter pfrelay pftls pflogin pfrules
 DAEMON		= $(CORE) current msglog callbacks admit signals pfrun dryrun daemon main
 CORE_OBJS	= $(CORE:%=$(BUILD)/milter/%.o)
 DAEMON_OBJS	= $(DAEMON:%=$(BUILD)/milter/%.o)

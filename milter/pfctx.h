@@ -2,7 +2,8 @@
 #define EFM_PFCTX_H
 
 /*
- * pfctx.h - what the Postfix checks share (pfcheck.c, pftls.c, pflogin.c, pfrules.c)
+ * pfctx.h - what the Postfix checks share (pfcheck.c, pfmilter.c, pfrelay.c,
+ * pftls.c, pflogin.c, pfrules.c)
  */
 
 #include <limits.h>
@@ -62,9 +63,19 @@ const char *pfc_Pv(const struct pfc *, const char *name);
 int	pfc_M(const struct pfc *, const char *name);
 const char *pfc_client_param(const struct pfc *, const char *name, const char **file,
 				             int *line);
+const struct pf_service *pfc_find_service(const struct pfc *, const char *name,
+					          const char *type, const char *command);
+int	pfc_service_line(const struct pfc *, const struct pf_service *, const char *name);
 void	pfc_fix_set(const struct pfc *, char *buf, size_t len, const char *file,
 		            const char *name, const char *value);
 int	pfc_list_has(const char *list, const char *item);
+
+/* The milter and rewriting after it (pfmilter.c). */
+void	pfc_check_milters(struct pfc *);
+void	pfc_check_canonical(struct pfc *);
+
+/* The relayhost, mynetworks, soft_bounce (pfrelay.c). */
+void	pfc_check_relay(struct pfc *);
 
 /* TLS and the stunnel route (pftls.c). */
 void	pfc_check_tls(struct pfc *);
