@@ -9,7 +9,7 @@
  *	line = pf_maincf_line(maincf_text, "relayhost");
  *	pf_master_parse(&master, postconf_M_output);
  * DESCRIPTION
- *	The parsing half of envfrom-milter -P (pfcheck.c holds the checks):
+ *	The parsing half of envfrom-milter -P (pfcheck.c runs the checks):
  *	plain text in, plain structures out, no I/O, so that the unit tests
  *	can feed it canned postconf output.
  *

@@ -7,7 +7,7 @@
  *	status = pfcheck_run("/etc/envfrom-milter.conf", NULL, NULL);
  * DESCRIPTION
  *	The part of the Postfix check that touches the system; the checks
- *	themselves are in pfcheck.c.  It finds postconf(1) on PATH or in the
+ *	themselves start in pfcheck.c.  It finds postconf(1) on PATH or in the
  *	usual sbin directories, asks it for the configuration directory
  *	(unless postfix_dir names one), and runs, against that directory,
  *	postconf -x (every parameter, $names expanded: 2.10 has -x), postconf
