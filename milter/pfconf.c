@@ -41,20 +41,6 @@
 
 #define SEPARATORS	", \t\r\n"
 
-/* xstrndup - strndup that gcc 4.8's gnu99 declares everywhere */
-
-static char *
-xstrndup(const char *s, size_t len)
-{
-    char   *p;
-
-    if ((p = malloc(len + 1)) == NULL)
-	return (NULL);
-    memcpy(p, s, len);
-    p[len] = 0;
-    return (p);
-}
-
 /* trim_len - length of s[0..len) without trailing white space */
 
 static size_t
@@ -84,9 +70,9 @@ pf_params_parse(struct pf_params *pp, const char *text)
 	    continue;
 	for (val = eq + 1; val < end && isspace((unsigned char) *val); val++)
 	     /* void */ ;
-	if ((name = xstrndup(line, trim_len(line, eq - line))) == NULL)
+	if ((name = strndup(line, trim_len(line, eq - line))) == NULL)
 	    return (-1);
-	if ((value = xstrndup(val, trim_len(val, end - val))) == NULL) {
+	if ((value = strndup(val, trim_len(val, end - val))) == NULL) {
 	    free(name);
 	    return (-1);
 	}
@@ -189,7 +175,7 @@ split_words(const char *line, size_t len, size_t *n)
 	     /* void */ ;
 	if (VEC_RESERVE(v, alloc, *n + 2, 16) < 0)
 	    goto nomem;
-	if ((v[*n] = xstrndup(line + i, w - i)) == NULL)
+	if ((v[*n] = strndup(line + i, w - i)) == NULL)
 	    goto nomem;
 	(*n)++;
 	i = w;
@@ -412,7 +398,7 @@ pf_split(const char *value, size_t *n)
 	/* Room for this item and the NULL after it. */
 	if (VEC_RESERVE(v, alloc, *n + 2, 8) < 0)
 	    goto nomem;
-	if ((v[*n] = xstrndup(p, len)) == NULL)
+	if ((v[*n] = strndup(p, len)) == NULL)
 	    goto nomem;
 	v[++*n] = NULL;
 	p += len;
