@@ -48,7 +48,7 @@ ALL_LDFLAGS	= $(HARDEN_LDFLAGS) $(LDFLAGS) -pthread
 LIBS		= $(MILTER_LIBS) $(PCRE2_LIBS) $(CONFUSE_LIBS) -ldl
 
 # The deciding code: no libmilter, unit-tested and fuzzed on its own.
-CORE		= log addr netaddr pattern prefilter cond rules eval negotiate plan linemap sockspec msgs \
+CORE		= log addr netaddr pattern prefilter strbuf cond rules eval negotiate plan linemap sockspec msgs \
 		  config config_settings config_rules import import_syntax peer exits \
 		  pfconf pfsock pfcheck pfmilter pfrelay pftls pflogin pfrules
 DAEMON		= $(CORE) current msglog callbacks admit signals pfrun dryrun daemon main

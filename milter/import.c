@@ -71,9 +71,9 @@ do_entry(struct import *im, int line, const char *text)
     const char *cp = text;
     const char *why = NULL;
     struct tpat main_pat;
-    struct ibuf sender = {0, 0, 0, 0};
-    struct ibuf rewrite = {0, 0, 0, 0};
-    struct ibuf out = {0, 0, 0, 0};
+    struct strbuf sender = {NULL, 0, 0, 0, 0};
+    struct strbuf rewrite = {NULL, 0, 0, 0, 0};
+    struct strbuf out = {NULL, 0, 0, 0, 0};
     struct pattern *compiled;
     unsigned maxref;
     unsigned groups;
@@ -113,7 +113,7 @@ do_entry(struct import *im, int line, const char *text)
 	goto done;
     }
     /* The loader checks a constant result; a translation must pass that check. */
-    why = rewrite.nomem ? "out of memory" : import_result_problem(res, maxref, err, sizeof(err));
+    why = rewrite.failed ? "out of memory" : import_result_problem(res, maxref, err, sizeof(err));
     free(res);
     if (why != NULL) {
 	skip_entry(im, line, text, why);
@@ -136,31 +136,31 @@ do_entry(struct import *im, int line, const char *text)
     /* Enclosing if/endif conditions become look-aheads; captures stay the main pattern's. */
     if (im->depth == 0) {
 	if (main_pat.negated)
-	    ibuf_str(&sender, "!");
+	    strbuf_str(&sender, "!");
 	else if (main_pat.regex[0] == '!')
-	    ibuf_str(&sender, "\\");	/* /!x/ is a literal "!", not negation */
-	ibuf_str(&sender, main_pat.regex);
+	    strbuf_str(&sender, "\\");	/* /!x/ is a literal "!", not negation */
+	strbuf_str(&sender, main_pat.regex);
     } else {
-	ibuf_str(&sender, "^");
+	strbuf_str(&sender, "^");
 	for (i = 0; i < im->depth; i++) {
-	    ibuf_str(&sender, im->ifs[i].negated ? "(?![\\s\\S]*?(?:" : "(?=[\\s\\S]*?(?:");
-	    ibuf_str(&sender, im->ifs[i].regex ? im->ifs[i].regex : "(*FAIL)");
-	    ibuf_str(&sender, "))");
+	    strbuf_str(&sender, im->ifs[i].negated ? "(?![\\s\\S]*?(?:" : "(?=[\\s\\S]*?(?:");
+	    strbuf_str(&sender, im->ifs[i].regex ? im->ifs[i].regex : "(*FAIL)");
+	    strbuf_str(&sender, "))");
 	}
 	if (main_pat.negated) {
-	    ibuf_str(&sender, "(?![\\s\\S]*?(?:");
+	    strbuf_str(&sender, "(?![\\s\\S]*?(?:");
 	    if (import_strip_captures(main_pat.regex, &sender) < 0) {
 		skip_entry(im, line, text, "back-reference in a pattern inside if/endif");
 		goto done;
 	    }
-	    ibuf_str(&sender, "))");
+	    strbuf_str(&sender, "))");
 	} else {
-	    ibuf_str(&sender, "[\\s\\S]*?(?:");
-	    ibuf_str(&sender, main_pat.regex);
-	    ibuf_str(&sender, ")");
+	    strbuf_str(&sender, "[\\s\\S]*?(?:");
+	    strbuf_str(&sender, main_pat.regex);
+	    strbuf_str(&sender, ")");
 	}
     }
-    if (sender.nomem || rewrite.nomem) {
+    if (sender.failed || rewrite.failed) {
 	skip_entry(im, line, text, "out of memory");
 	goto done;
     }
@@ -176,11 +176,11 @@ do_entry(struct import *im, int line, const char *text)
 	skip_entry(im, line, text, err);
 	goto done;
     }
-    ibuf_str(&out, "    sender = ");
+    strbuf_str(&out, "    sender = ");
     import_squote(&out, sender.s);
-    ibuf_str(&out, "\n    rewrite = ");
+    strbuf_str(&out, "\n    rewrite = ");
     import_squote(&out, rewrite.s);
-    if (out.nomem) {
+    if (out.failed) {
 	skip_entry(im, line, text, "out of memory");
 	goto done;
     }
@@ -201,7 +201,7 @@ do_line(struct import *im, int line, const char *text)
 {
     const char *cp = text;
     const char *why = NULL;
-    struct ibuf stripped = {0, 0, 0, 0};
+    struct strbuf stripped = {NULL, 0, 0, 0, 0};
     struct tpat p;
 
     if (strncmp(cp, "endif", 5) == 0 && (cp[5] == 0 || isspace((unsigned char) cp[5]))) {
@@ -222,7 +222,7 @@ do_line(struct import *im, int line, const char *text)
 	    return;
 	}
 	if ((p.regex = import_parse_pattern(&cp, &p, &why)) == NULL
-	    || import_strip_captures(p.regex, &stripped) < 0 || stripped.nomem) {
+	    || import_strip_captures(p.regex, &stripped) < 0 || stripped.failed) {
 	    /* The whole block would change meaning: keep it, but match nothing. */
 	    skip_entry(im, line, text, why ? why : "back-reference in an if pattern; "
 		       "the entries inside this if/endif will never match");
@@ -247,7 +247,7 @@ int
 import_text(const char *name, const char *text, size_t len, FILE *out)
 {
     struct import im;
-    struct ibuf logical = {0, 0, 0, 0};
+    struct strbuf logical = {NULL, 0, 0, 0, 0};
     const char *cp = text;
     const char *end = text + len;
     int     lineno = 0;
@@ -269,17 +269,17 @@ import_text(const char *name, const char *text, size_t len, FILE *out)
 	    n--;
 	if (n > 0 && (cp[0] == ' ' || cp[0] == '\t') && logical.len > 0) {
 	    /* Continuation of the previous logical line. */
-	    ibuf_str(&logical, " ");
+	    strbuf_str(&logical, " ");
 	    while (n > 0 && (*cp == ' ' || *cp == '\t'))
 		cp++, n--;
-	    ibuf_add(&logical, cp, n);
+	    strbuf_add(&logical, cp, n);
 	} else if (n == 0 || cp[0] == '#' || cp[0] == ' ' || cp[0] == '\t') {
 	    /* Blank, comment, or white space with nothing to continue. */
 	} else {
 	    if (logical.len > 0)
 		do_line(&im, start_line, logical.s);
 	    logical.len = 0;
-	    ibuf_add(&logical, cp, n);
+	    strbuf_add(&logical, cp, n);
 	    start_line = lineno;
 	}
 	if (nl == NULL)
@@ -295,7 +295,7 @@ import_text(const char *name, const char *text, size_t len, FILE *out)
 	    free(im.ifs[--im.depth].regex);
     }
     free(logical.s);
-    if (logical.nomem)
+    if (logical.failed)
 	im.skipped++;
     return (im.skipped > 0 ? 2 : 0);
 }
@@ -305,31 +305,20 @@ import_text(const char *name, const char *text, size_t len, FILE *out)
 int
 import_table(const char *path, FILE *out, FILE *err)
 {
-    FILE   *fp;
-    char   *text;
-    size_t  len;
+    struct strbuf text = {NULL, 0, 0, MAX_TABLE_SIZE - 1, 0};
     int     status;
 
-    if ((fp = fopen(path, "r")) == NULL) {
-	fprintf(err, "envfrom-milter: %s: %s\n", path, strerror(errno));
-	return (EX_NOINPUT);
+    if (strbuf_read_file(&text, path) < 0) {
+	if (text.failed == STRBUF_NOMEM)
+	    fprintf(err, "envfrom-milter: out of memory\n");
+	else
+	    fprintf(err, "envfrom-milter: %s: %s\n", path,
+		    text.failed ? "table too large" : strerror(errno));
+	free(text.s);
+	return (text.failed == STRBUF_NOMEM ? EX_OSERR : EX_NOINPUT);
     }
-    if ((text = malloc(MAX_TABLE_SIZE)) == NULL) {
-	fclose(fp);
-	fprintf(err, "envfrom-milter: out of memory\n");
-	return (EX_OSERR);
-    }
-    len = fread(text, 1, MAX_TABLE_SIZE, fp);
-    if (ferror(fp) || len == MAX_TABLE_SIZE) {
-	fprintf(err, "envfrom-milter: %s: %s\n", path,
-		ferror(fp) ? strerror(errno) : "table too large");
-	free(text);
-	fclose(fp);
-	return (EX_NOINPUT);
-    }
-    fclose(fp);
-    status = import_text(path, text, len, out);
-    free(text);
+    status = import_text(path, text.s, text.len, out);
+    free(text.s);
     if (status != 0)
 	fprintf(err, "envfrom-milter: some entries of %s could not be translated; "
 		"see the comments in the output\n", path);

@@ -32,10 +32,10 @@
  *	envelope sender (the loader would refuse it).
  *
  *	import_squote() writes a value in single quotes, where libconfuse
- *	keeps backslashes and ${...} as they are.  ibuf_add() and
- *	ibuf_str() grow the strings all of them write into.
+ *	keeps backslashes and ${...} as they are.  They all write into
+ *	strings of strbuf.c.
  * DIAGNOSTICS
- *	Out of memory sets the ibuf's nomem; import_parse_pattern() then
+ *	Out of memory sets the strbuf's failed; import_parse_pattern() then
  *	returns NULL with *why left alone.
  */
 
@@ -46,37 +46,12 @@
 
 #include "addr.h"
 #include "import_syntax.h"
-#include "vec.h"
-
-/* ibuf_add - append len bytes */
-
-void
-ibuf_add(struct ibuf *b, const char *s, size_t len)
-{
-    if (b->nomem)
-	return;
-    if (len >= SIZE_MAX - b->len || VEC_RESERVE(b->s, b->alloc, b->len + len + 1, 256) < 0) {
-	b->nomem = 1;
-	return;
-    }
-    memcpy(b->s + b->len, s, len);
-    b->len += len;
-    b->s[b->len] = 0;
-}
-
-/* ibuf_str - append a string */
-
-void
-ibuf_str(struct ibuf *b, const char *s)
-{
-    ibuf_add(b, s, strlen(s));
-}
 
 /* import_strip_captures - copy regex with capturing groups made non-capturing;
  * -1 on a back-reference */
 
 int
-import_strip_captures(const char *re, struct ibuf *b)
+import_strip_captures(const char *re, struct strbuf *b)
 {
     const char *cp = re;
     int     in_class = 0;
@@ -89,11 +64,11 @@ import_strip_captures(const char *re, struct ibuf *b)
 		const char *end = strstr(cp + 2, "\\E");
 		size_t  n = end ? (size_t) (end + 2 - cp) : strlen(cp);
 
-		ibuf_add(b, cp, n);
+		strbuf_add(b, cp, n);
 		cp += n;
 		continue;
 	    }
-	    ibuf_add(b, cp, 2);
+	    strbuf_add(b, cp, 2);
 	    cp += 2;
 	    continue;
 	}
@@ -102,26 +77,26 @@ import_strip_captures(const char *re, struct ibuf *b)
 		const char *end = strstr(cp + 2, ":]");
 		size_t  n = end ? (size_t) (end + 2 - cp) : 1;
 
-		ibuf_add(b, cp, n);
+		strbuf_add(b, cp, n);
 		cp += n;
 		continue;
 	    }
 	    if (*cp == ']')
 		in_class = 0;
-	    ibuf_add(b, cp++, 1);
+	    strbuf_add(b, cp++, 1);
 	    continue;
 	}
 	if (*cp == '[') {
 	    in_class = 1;
-	    ibuf_add(b, cp++, 1);
+	    strbuf_add(b, cp++, 1);
 	    if (*cp == '^')
-		ibuf_add(b, cp++, 1);
+		strbuf_add(b, cp++, 1);
 	    if (*cp == ']')			/* a leading ] is literal */
-		ibuf_add(b, cp++, 1);
+		strbuf_add(b, cp++, 1);
 	    continue;
 	}
 	if (*cp == '(' && cp[1] != '?' && cp[1] != '*') {
-	    ibuf_str(b, "(?:");
+	    strbuf_str(b, "(?:");
 	    cp++;
 	    continue;
 	}
@@ -132,11 +107,11 @@ import_strip_captures(const char *re, struct ibuf *b)
 
 	    if (end == NULL)
 		return (-1);
-	    ibuf_str(b, "(?:");
+	    strbuf_str(b, "(?:");
 	    cp = end + 1;
 	    continue;
 	}
-	ibuf_add(b, cp++, 1);
+	strbuf_add(b, cp++, 1);
     }
     return (0);
 }
@@ -154,7 +129,7 @@ import_parse_pattern(const char **cpp, struct tpat *p, const char **why)
     int     anchored = 0;
     char    on[8];
     size_t  non = 0;
-    struct ibuf b = {0, 0, 0, 0};
+    struct strbuf b = {NULL, 0, 0, 0, 0};
 
     p->negated = 0;
     if (*cp == '!') {
@@ -207,66 +182,66 @@ import_parse_pattern(const char **cpp, struct tpat *p, const char **why)
 	}
     }
     if (anchored)
-	ibuf_str(&b, "\\A");
+	strbuf_str(&b, "\\A");
     if (non > 0 || case_sensitive) {
-	ibuf_str(&b, "(?");
-	ibuf_add(&b, on, non);
+	strbuf_str(&b, "(?");
+	strbuf_add(&b, on, non);
 	if (case_sensitive)
-	    ibuf_str(&b, "-i");
-	ibuf_str(&b, ":");
+	    strbuf_str(&b, "-i");
+	strbuf_str(&b, ":");
     } else if (anchored) {
-	ibuf_str(&b, "(?:");
+	strbuf_str(&b, "(?:");
     }
     if (close == start)			/* // matches everything; '' is refused */
-	ibuf_str(&b, "(?:)");
+	strbuf_str(&b, "(?:)");
     else
-	ibuf_add(&b, start, close - start);
+	strbuf_add(&b, start, close - start);
     if (non > 0 || case_sensitive || anchored)
-	ibuf_str(&b, ")");
+	strbuf_str(&b, ")");
     *cpp = cp;
-    return (b.nomem ? NULL : b.s);
+    return (b.failed ? NULL : b.s);
 }
 
 /* import_squote - value in single quotes, escaped for libconfuse */
 
 void
-import_squote(struct ibuf *b, const char *s)
+import_squote(struct strbuf *b, const char *s)
 {
-    ibuf_str(b, "'");
+    strbuf_str(b, "'");
     for (; *s; s++) {
 	if (*s == '\'')
-	    ibuf_str(b, "\\'");
+	    strbuf_str(b, "\\'");
 	else if (*s == '\\' && (s[1] == '\\' || s[1] == '\'' || s[1] == 0))
-	    ibuf_str(b, "\\\\");
+	    strbuf_str(b, "\\\\");
 	else
-	    ibuf_add(b, s, 1);
+	    strbuf_add(b, s, 1);
     }
-    ibuf_str(b, "'");
+    strbuf_str(b, "'");
 }
 
 /* import_translate_result - Postfix $N, ${N}, $(N) to ${N}; -1 on a bad $,
  * -2 on $0 */
 
 int
-import_translate_result(const char *res, struct ibuf *b, unsigned *maxref)
+import_translate_result(const char *res, struct strbuf *b, unsigned *maxref)
 {
     const char *cp;
 
     *maxref = 0;
     for (cp = res; *cp; cp++) {
 	if (*cp != '$') {
-	    ibuf_add(b, cp, 1);
+	    strbuf_add(b, cp, 1);
 	    continue;
 	}
 	if (cp[1] == '$') {
-	    ibuf_str(b, "$$");
+	    strbuf_str(b, "$$");
 	    cp++;
 	} else if (cp[1] == '0') {
 	    return (-2);
 	} else if (isdigit((unsigned char) cp[1])) {
-	    ibuf_add(b, "${", 2);
-	    ibuf_add(b, cp + 1, 1);
-	    ibuf_add(b, "}", 1);
+	    strbuf_add(b, "${", 2);
+	    strbuf_add(b, cp + 1, 1);
+	    strbuf_add(b, "}", 1);
 	    if ((unsigned) (cp[1] - '0') > *maxref)
 		*maxref = cp[1] - '0';
 	    cp++;
@@ -281,9 +256,9 @@ import_translate_result(const char *res, struct ibuf *b, unsigned *maxref)
 		return (-1);
 	    if (n == 0)
 		return (-2);
-	    ibuf_str(b, "${");
-	    ibuf_add(b, cp + 2, end - (cp + 2));
-	    ibuf_str(b, "}");
+	    strbuf_str(b, "${");
+	    strbuf_add(b, cp + 2, end - (cp + 2));
+	    strbuf_str(b, "}");
 	    if (n > *maxref)
 		*maxref = n;
 	    cp = end;

@@ -8,13 +8,7 @@
 
 #include <stddef.h>
 
-/* A growable string; nomem sticks once memory ran out. */
-struct ibuf {
-    char   *s;
-    size_t  len;
-    size_t  alloc;
-    int     nomem;
-};
+#include "strbuf.h"
 
 /* One pattern as written: regex, negation, flags. */
 struct tpat {
@@ -22,13 +16,10 @@ struct tpat {
     int     negated;
 };
 
-void	ibuf_add(struct ibuf *, const char *s, size_t len);
-void	ibuf_str(struct ibuf *, const char *s);
-
 char   *import_parse_pattern(const char **cpp, struct tpat *, const char **why);
-int	import_strip_captures(const char *re, struct ibuf *);
-int	import_translate_result(const char *res, struct ibuf *, unsigned *maxref);
+int	import_strip_captures(const char *re, struct strbuf *);
+int	import_translate_result(const char *res, struct strbuf *, unsigned *maxref);
 const char *import_result_problem(const char *res, unsigned maxref, char *why, size_t len);
-void	import_squote(struct ibuf *, const char *s);
+void	import_squote(struct strbuf *, const char *s);
 
 #endif

@@ -49,7 +49,7 @@
 #include "pfcheck.h"
 #include "pfconf.h"
 #include "pfrun.h"
-#include "vec.h"
+#include "strbuf.h"
 
 #define MAX_OUTPUT	(16 * 1024 * 1024)
 #define CMD_TIMEOUT	30			/* seconds for one postconf/postmap */
@@ -87,21 +87,6 @@ find_postconf(char *buf, size_t len)
     return (-1);
 }
 
-/* append - add n bytes to a growing NUL-terminated buffer; -1 if too big */
-
-static int
-append(char **buf, size_t *len, size_t *alloc, const char *data, size_t n)
-{
-    if (*len + n + 1 > MAX_OUTPUT)
-	return (-1);
-    if (VEC_RESERVE(*buf, *alloc, *len + n + 1, 4096) < 0)
-	return (-1);
-    memcpy(*buf + *len, data, n);
-    *len += n;
-    (*buf)[*len] = 0;
-    return (0);
-}
-
 /* run_cmd - run argv, collect stdout and stderr; the exit status, or -1 */
 
 static int
@@ -112,9 +97,7 @@ run_cmd(char *const argv[], char **out, char **err)
     pid_t   pid;
     struct pollfd pfd[2];
     char    chunk[8192];
-    char   *bufs[2] = {NULL, NULL};
-    size_t  lens[2] = {0, 0};
-    size_t  allocs[2] = {0, 0};
+    struct strbuf bufs[2] = {{NULL, 0, 0, MAX_OUTPUT - 1, 0}, {NULL, 0, 0, MAX_OUTPUT - 1, 0}};
     time_t  deadline = time(NULL) + CMD_TIMEOUT;
     int     open_fds = 2;
     int     status;
@@ -158,7 +141,7 @@ run_cmd(char *const argv[], char **out, char **err)
 	    if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 		continue;
 	    if ((n = read(pfd[i].fd, chunk, sizeof(chunk))) > 0) {
-		if (append(&bufs[i], &lens[i], &allocs[i], chunk, n) < 0)
+		if (strbuf_add(&bufs[i], chunk, n) < 0)
 		    n = 0;			/* too much: stop reading */
 	    }
 	    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
@@ -176,13 +159,13 @@ run_cmd(char *const argv[], char **out, char **err)
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 	 /* void */ ;
     for (i = 0; i < 2; i++)
-	if (bufs[i] == NULL && (bufs[i] = calloc(1, 1)) == NULL) {
-	    free(bufs[0]);
-	    free(bufs[1]);
+	if (bufs[i].s == NULL && (bufs[i].s = calloc(1, 1)) == NULL) {
+	    free(bufs[0].s);
+	    free(bufs[1].s);
 	    return (-1);
 	}
-    *out = bufs[0];
-    *err = bufs[1];
+    *out = bufs[0].s;
+    *err = bufs[1].s;
     if (open_fds > 0)
 	return (-1);
     return (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
@@ -228,9 +211,7 @@ postconf(const char *bin, const char *dir, const char *a1, const char *a2)
     return (out);
 }
 
-static char *warnings;			/* postconf's, each line once */
-static size_t warnings_len;
-static size_t warnings_alloc;
+static struct strbuf warnings = {NULL, 0, 0, MAX_OUTPUT - 1, 0};	/* postconf's, once each */
 
 /* warnings_add - keep postconf's warning lines, without its path, once each */
 
@@ -258,9 +239,9 @@ warnings_add(const char *err)
 	n = snprintf(buf, sizeof(buf), "%.*s\n", (int) (end - name), name);
 	if (n >= sizeof(buf))
 	    n = sizeof(buf) - 1;
-	if (warnings && strstr(warnings, buf))
+	if (warnings.s && strstr(warnings.s, buf))
 	    continue;
-	if (append(&warnings, &warnings_len, &warnings_alloc, buf, n) < 0)
+	if (strbuf_add(&warnings, buf, n) < 0)
 	    return (-1);
     }
     return (0);
@@ -271,23 +252,13 @@ warnings_add(const char *err)
 static char *
 read_text(const char *path)
 {
-    FILE   *fp;
-    char   *buf = NULL;
-    size_t  len = 0;
-    size_t  alloc = 0;
-    char    chunk[8192];
-    size_t  n;
+    struct strbuf b = {NULL, 0, 0, MAX_OUTPUT - 1, 0};
 
-    if ((fp = fopen(path, "r")) == NULL)
+    if (strbuf_read_file(&b, path) < 0) {
+	free(b.s);
 	return (NULL);
-    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-	if (append(&buf, &len, &alloc, chunk, n) < 0) {
-	    free(buf);
-	    fclose(fp);
-	    return (NULL);
-	}
-    fclose(fp);
-    return (buf ? buf : calloc(1, 1));
+    }
+    return (b.s);
 }
 
 /* op_lookup - postmap -q KEY TABLE, as Postfix reads the table */
@@ -493,8 +464,8 @@ pfcheck_run(const char *conf_path, const char *postfix_dir, const char *stunnel_
     printf("checking Postfix %s (%s) with %s\n",
 	   pf_param(&params, "mail_version") ? pf_param(&params, "mail_version") : "?",
 	   dir, conf_path);
-    if (warnings)
-	fputs(warnings, stdout);
+    if (warnings.s)
+	fputs(warnings.s, stdout);
     cf = config_load(conf_path, &msgs);
     if (cf == NULL)
 	config_msgs_print(&msgs, stdout);
@@ -541,9 +512,10 @@ out:
     free(maincf);
     free(mastercf);
     free(conf_text);
-    free(warnings);
-    warnings = NULL;
-    warnings_len = warnings_alloc = 0;
+    free(warnings.s);
+    warnings.s = NULL;
+    warnings.len = warnings.alloc = 0;
+    warnings.failed = 0;
     fflush(stdout);
     return (status);
 }
