@@ -18,7 +18,7 @@ TEST_TOOLS	+= $(BENCH_DIR)/milter-load
 
 .PHONY: bench bench-tools nodelay-selftest
 
-$(BENCH_DIR)/milter-load: $(BENCH_DIR)/milter-load.o $(BUILD)/tests/miltc.o
+$(BENCH_DIR)/milter-load: $(BENCH_DIR)/milter-load.o $(BUILD)/tests/session.o $(BUILD)/tests/miltc.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 # Linked with admit.o like the daemon: both answer inet: without Nagle's

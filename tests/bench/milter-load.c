@@ -9,11 +9,12 @@
  *	milter-load -s SOCKET -K PID
  * DESCRIPTION
  *	Load mode (default): CONCURRENCY threads each play Postfix's smtpd
- *	through tests/miltc.c, one SMTP session after another: negotiation
- *	(offering everything Postfix 3.x offers), then for each message the
- *	macro packets and commands Postfix sends (connect, HELO, MAIL, RCPT,
- *	DATA, five headers, end of headers, a body chunk, end of message),
- *	then QUIT.  Steps the filter declined are not sent, nor their macros,
+ *	through tests/session.c, one SMTP session after another: negotiation
+ *	(offering everything Postfix 3.x offers), connect, then for each
+ *	message the macro packets and commands Postfix sends (MAIL, RCPT,
+ *	DATA, five headers, end of headers, a body chunk, end of message,
+ *	the abort that ends the transaction), then QUIT.  The client sends
+ *	no HELO.  Steps the filter declined are not sent, nor their macros,
  *	and nothing more of a message follows an "accept", as in Postfix.
  *
  *	Every reply is checked: continue (or accept) for each command, and at
@@ -67,7 +68,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "miltc.h"
+#include "session.h"
 
 #define TIMEOUT_MS	5000
 #define WARMUP		3
@@ -109,83 +110,31 @@ now(void)
     return (ts.tv_sec + ts.tv_nsec / 1e9);
 }
 
-/* complain - describe one of the first errors on stderr */
+/* complain - describe one of the first errors on stderr: "stage: why" */
 
 static void
-complain(const struct worker *w, const char *what, const char *why)
+complain(const struct worker *w, const char *why)
 {
     if (__sync_fetch_and_add(&errors_shown, 1) < MAX_SHOWN)
-	fprintf(stderr, "milter-load: thread %u: %s: %s\n", w->id, what, why);
+	fprintf(stderr, "milter-load: thread %u: %s\n", w->id, why);
 }
 
-/* step_wanted - will miltc send this step (not declined, message not accepted)? */
+/* session_open - connect, negotiate and send the client; 0, or -1 (closed or not) */
 
 static int
-step_wanted(const struct miltc *m, unsigned long no_step)
+session_open(struct worker *w, struct sess *s)
 {
-    return (!(m->protocol & no_step) && !m->accepted);
-}
-
-/* reply_ok - continue or accept, or not sent at all; 0 if so */
-
-static int
-reply_ok(const struct worker *w, const char *what, const struct mc_reply *r)
-{
-    char    why[64];
-
-    if (r->skipped || r->code == 'c' || r->code == 'a' || r->code == 0)
-	return (0);
-    snprintf(why, sizeof(why), "unexpected reply %s", mc_code_name(r->code));
-    complain(w, what, why);
-    return (-1);
-}
-
-/* session_open - connect and negotiate as Postfix 3.x does; 0 or -1 */
-
-static int
-session_open(struct worker *w, struct miltc *m)
-{
-    int     on = 1;
-
-    if (miltc_open(m, sock_spec, TIMEOUT_MS) < 0) {
-	complain(w, "open", m->err);
-	return (-1);
-    }
-
-    /*
-     * Postfix writes a macro packet and its command in one write (one
-     * VSTREAM flush); miltc writes them one by one.  Under Nagle the
-     * second write would wait for the filter's delayed ACK: a stall of
-     * this client, not of the filter, so switch Nagle off on our side.
-     * (Fails harmlessly on unix sockets.)
-     */
-    (void) setsockopt(m->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-    if (miltc_negotiate(m, MC_ACT_ALL, MC_P_ALL) < 0) {
-	complain(w, "negotiate", m->err);
-	miltc_close(m);
-	return (-1);
-    }
-    return (0);
-}
-
-/* session_connect - the connect macros and command; 0 or -1 */
-
-static int
-session_connect(struct worker *w, struct miltc *m)
-{
-    struct mc_reply r;
     char    name[80];
     const char *cmac[] = {"j", "mx.bench.example", "{daemon_name}", "smtpd",
 	"{daemon_addr}", "127.0.0.1", "v", "Postfix 3.7", "_", name, NULL};
+    struct sess_client c = {"client.bench.example", client_ip, 40000 + w->id, NULL, cmac, NULL};
 
     snprintf(name, sizeof(name), "client.bench.example [%s]", client_ip);
-    if ((step_wanted(m, MC_P_NOCONNECT) && miltc_macro(m, 'C', cmac) < 0)
-	|| miltc_connect(m, "client.bench.example", strchr(client_ip, ':') ? '6' : '4',
-			 40000 + w->id, client_ip, &r) < 0) {
-	complain(w, "connect", m->err);
+    if (sess_open(s, sock_spec, TIMEOUT_MS, SESS_STAGES) < 0 || sess_connect(s, &c) < 0) {
+	complain(w, s->mc.err);
 	return (-1);
     }
-    return (reply_ok(w, "connect", &r));
+    return (0);
 }
 
 /* eom_ok - the end-of-message reply is what was expected; 0 if so */
@@ -198,13 +147,8 @@ eom_ok(const struct worker *w, const struct mc_reply *r)
     if (r->skipped == 2 && expect == NULL)
 	return (0);			/* accepted at MAIL: nothing to change */
     if (r->skipped) {
-	complain(w, "eom", "message accepted before end of message, "
+	complain(w, "eom: message accepted before end of message, "
 		 "but a sender change was expected");
-	return (-1);
-    }
-    if (r->code != 'c' && r->code != 'a') {
-	snprintf(why, sizeof(why), "final reply %s", mc_code_name(r->code));
-	complain(w, "eom", why);
 	return (-1);
     }
     if (expect == NULL && r->nmods == 0)
@@ -214,20 +158,21 @@ eom_ok(const struct worker *w, const struct mc_reply *r)
 	&& r->mods[0].b == NULL)
 	return (0);
     if (r->nmods == 0)
-	snprintf(why, sizeof(why), "no modification, expected chgfrom %s", expect);
+	snprintf(why, sizeof(why), "eom: no modification, expected chgfrom %s", expect);
     else
-	snprintf(why, sizeof(why), "%lu modification(s), first '%c' %.200s; expected %s%.200s",
+	snprintf(why, sizeof(why),
+		 "eom: %lu modification(s), first '%c' %.200s; expected %s%.200s",
 		 (unsigned long) r->nmods, r->mods[0].cmd,
 		 r->mods[0].a ? r->mods[0].a : "", expect ? "chgfrom " : "none",
 		 expect ? expect : "");
-    complain(w, "eom", why);
+    complain(w, why);
     return (-1);
 }
 
-/* message - one message through an open session; 0 if every reply was right */
+/* message - one message up to stage upto (SESS_MAIL or SESS_EOM); 0 if every reply was right */
 
 static int
-message(struct worker *w, struct miltc *m, unsigned long seq)
+message(struct worker *w, struct sess *s, unsigned long seq, unsigned upto)
 {
     struct mc_reply r;
     char    qid[32];
@@ -239,63 +184,28 @@ message(struct worker *w, struct miltc *m, unsigned long seq)
     const char *rmac[] = {"i", qid, "{rcpt_addr}", rcpt_addr, "{rcpt_host}",
 	"example.com", "{rcpt_mailer}", "smtp", NULL};
     const char *imac[] = {"i", qid, NULL};
-    static const char *const hdrs[][2] = {
-	{"Received", "from client.bench.example by mx.bench.example"},
-	{"From", "Alice <alice@home.example>"},
-	{"To", "Bob <bob@example.com>"},
-	{"Subject", "benchmark"},
-	{"Message-ID", "<bench@home.example>"},
+    static const char *const hdrs[] = {
+	"Received", "from client.bench.example by mx.bench.example",
+	"From", "Alice <alice@home.example>",
+	"To", "Bob <bob@example.com>",
+	"Subject", "benchmark",
+	"Message-ID", "<bench@home.example>", NULL,
     };
     static const char body[] = "Hello Bob,\r\n\r\nthis is a benchmark message.\r\n";
-    size_t  i;
+    struct sess_rcpt rcpt = {rcpt_args, rmac};
+    struct sess_msg msg = {mail_args, mmac, &rcpt, 1, imac, hdrs, body, sizeof(body) - 1, imac};
     int     bad;
 
     snprintf(qid, sizeof(qid), "%04X%08lX", w->id, seq);
-    if ((step_wanted(m, MC_P_NOMAIL) && miltc_macro(m, 'M', mmac) < 0)
-	|| miltc_mail(m, mail_args, &r) < 0)
-	goto io;
-    if (reply_ok(w, "mail", &r) < 0)
-	return (-1);
-    if (expect != NULL && r.code == 'a') {
-	complain(w, "mail", "accepted at MAIL, but a sender change was expected");
+    if (sess_message(s, &msg, upto, upto == SESS_EOM ? &r : NULL) < 0) {
+	complain(w, s->mc.err);
 	return (-1);
     }
-    if ((step_wanted(m, MC_P_NORCPT) && miltc_macro(m, 'R', rmac) < 0)
-	|| miltc_rcpt(m, rcpt_args, &r) < 0)
-	goto io;
-    if (reply_ok(w, "rcpt", &r) < 0)
-	return (-1);
-    if ((step_wanted(m, MC_P_NODATA) && miltc_macro(m, 'T', imac) < 0)
-	|| miltc_data(m, &r) < 0)
-	goto io;
-    if (reply_ok(w, "data", &r) < 0)
-	return (-1);
-    for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
-	if (miltc_header(m, hdrs[i][0], hdrs[i][1], &r) < 0)
-	    goto io;
-	if (reply_ok(w, "header", &r) < 0)
-	    return (-1);
-    }
-    if (miltc_eoh(m, &r) < 0)
-	goto io;
-    if (reply_ok(w, "eoh", &r) < 0)
-	return (-1);
-    if (miltc_body(m, body, sizeof(body) - 1, &r) < 0)
-	goto io;
-    if (reply_ok(w, "body", &r) < 0)
-	return (-1);
-    if ((step_wanted(m, 0) && miltc_macro(m, 'E', imac) < 0) || miltc_eom(m, &r) < 0)
-	goto io;
+    if (upto != SESS_EOM)
+	return (0);
     bad = eom_ok(w, &r);
     mc_reply_free(&r);
-    /* Postfix ends the transaction (RSET, or the next MAIL) with an abort. */
-    if (miltc_abort(m) < 0)
-	goto io;
     return (bad);
-
-io:
-    complain(w, "i/o", m->err);
-    return (-1);
 }
 
 /* record - keep one latency */
@@ -322,16 +232,15 @@ static void *
 worker_main(void *arg)
 {
     struct worker *w = arg;
-    struct miltc m;
+    struct sess s;
     unsigned long seq = 0;
     unsigned warm = 0;
-    int     open = 0;
     int     in_session = 0;
     double  t0;
     int     timed;
     int     bad;
 
-    m.fd = -1;
+    s.open = 0;
     for (;;) {
 	timed = warm >= WARMUP;
 	if (timed) {
@@ -341,25 +250,21 @@ worker_main(void *arg)
 	}
 	t0 = now();
 	bad = 0;
-	if (!open) {
-	    if (session_open(w, &m) < 0 || session_connect(w, &m) < 0)
+	if (!s.open) {
+	    if (session_open(w, &s) < 0)
 		bad = 1;
-	    else
-		open = 1;
 	    in_session = 0;
 	}
-	if (!bad && message(w, &m, seq++) < 0)
+	if (!bad && message(w, &s, seq++, SESS_EOM) < 0)
 	    bad = 1;
 	if (!bad && ++in_session >= (int) msgs_per_conn) {
-	    if (miltc_quit(&m) < 0)
+	    if (miltc_quit(&s.mc) < 0)
 		bad = 1;
-	    miltc_close(&m);
-	    open = 0;
+	    sess_close(&s, 0);
 	}
 	if (bad) {
 	    /* Start over with a fresh session after any error. */
-	    miltc_close(&m);
-	    open = 0;
+	    sess_close(&s, 0);
 	}
 	if (!timed) {
 	    warm++;
@@ -372,10 +277,7 @@ worker_main(void *arg)
 	record(w, now() - t0);
 	w->done++;
     }
-    if (open) {
-	(void) miltc_quit(&m);
-	miltc_close(&m);
-    }
+    sess_close(&s, 1);
     return (NULL);
 }
 
@@ -504,22 +406,18 @@ static int
 run_hold(unsigned n, long pid)
 {
     struct worker w;
-    struct miltc *m;
-    struct mc_reply r;
-    const char *mail_args[] = {sender, NULL};
+    struct sess *s;
     unsigned i;
     int     status = 0;
 
     memset(&w, 0, sizeof(w));
-    if ((m = calloc(n, sizeof(*m))) == NULL) {
+    if ((s = calloc(n, sizeof(*s))) == NULL) {
 	perror("milter-load");
 	return (70);
     }
     for (i = 0; i < n; i++) {
-	m[i].fd = -1;
 	w.id = i;
-	if (session_open(&w, &m[i]) < 0 || session_connect(&w, &m[i]) < 0
-	    || miltc_mail(&m[i], mail_args, &r) < 0 || reply_ok(&w, "mail", &r) < 0) {
+	if (session_open(&w, &s[i]) < 0 || message(&w, &s[i], 0, SESS_MAIL) < 0) {
 	    status = 1;
 	    break;
 	}
@@ -530,12 +428,9 @@ run_hold(unsigned n, long pid)
 	printf("connections=%u rss_kib=%ld hwm_kib=%ld\n", n,
 	       proc_kib(pid, "VmRSS"), proc_kib(pid, "VmHWM"));
     }
-    for (i = 0; i < n; i++) {
-	if (m[i].fd >= 0)
-	    (void) miltc_quit(&m[i]);
-	miltc_close(&m[i]);
-    }
-    free(m);
+    for (i = 0; i < n; i++)
+	sess_close(&s[i], 1);
+    free(s);
     return (status);
 }
 
@@ -607,23 +502,22 @@ static int
 run_check_nodelay(long pid)
 {
     struct worker w;
-    struct miltc m;
+    struct sess s;
     char    why[160];
     int     on;
 
     memset(&w, 0, sizeof(w));
-    m.fd = -1;
-    if (session_open(&w, &m) < 0 || session_connect(&w, &m) < 0 || message(&w, &m, 0) < 0) {
-	miltc_close(&m);
+    s.open = 0;
+    if (session_open(&w, &s) < 0 || message(&w, &s, 0, SESS_EOM) < 0) {
+	sess_close(&s, 0);
 	return (1);
     }
-    on = peer_nodelay(m.fd, pid, why, sizeof(why));
+    on = peer_nodelay(s.mc.fd, pid, why, sizeof(why));
     if (on < 0)
 	printf("nodelay=unknown (%s)\n", why);
     else
 	printf("nodelay=%d\n", on);
-    (void) miltc_quit(&m);
-    miltc_close(&m);
+    sess_close(&s, 1);
     return (on < 0 ? 2 : 0);
 }
 

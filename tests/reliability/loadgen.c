@@ -13,7 +13,7 @@
  *	as a copy of conf.a for the daemon to start with.
  *
  *	The run opens CONNS milter connections (Postfix's side of the
- *	protocol, tests/miltc.c) and waits until all of them are open and
+ *	protocol, tests/session.c) and waits until all of them are open and
  *	negotiated, so that many are concurrent for sure; then each
  *	connection sends messages until MESSAGES have been sent and at least
  *	SECONDS have passed.  A message has a sender, a client address, a
@@ -63,7 +63,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "miltc.h"
+#include "session.h"
 
 #define MAX_RCPT	4
 #define ADDR_LEN	128
@@ -378,8 +378,7 @@ describe_wrong(const struct msg *m, const char *want, const char *got)
 
 /* struct conn - one client connection */
 struct conn {
-    struct miltc mc;
-    int     open;
+    struct sess ss;
     const char *client;
     char    family;
     int     lan;
@@ -391,13 +390,13 @@ struct conn {
 static int
 conn_open(struct conn *c, unsigned *s)
 {
-    struct mc_reply r;
-    char    code;
-    const char *helo_macros[] = {"j", "mx.loadgen.example", "{daemon_name}", "smtpd", NULL};
+    const char *connect_macros[] = {"j", "mx.loadgen.example", "{daemon_name}", "smtpd", NULL};
+    struct sess_client cl = {"client.loadgen.example", NULL, 0, "client.loadgen.example",
+	connect_macros, NULL};
 
-    if (miltc_open(&c->mc, G.spec, 10000) < 0)
+    /* The daemon accepts a message at MAIL (null sender), never elsewhere. */
+    if (sess_open(&c->ss, G.spec, 10000, SESS_MAIL) < 0)
 	return (-1);
-    c->open = 1;
     if (rnd(s) % 4 == 0) {
 	c->client = PICK(s, clients6);
 	c->family = '6';
@@ -408,18 +407,9 @@ conn_open(struct conn *c, unsigned *s)
 	c->lan = strncmp(c->client, "192.168.", 8) == 0;
     }
     c->left = 20 + rnd(s) % 40;
-    if (miltc_negotiate(&c->mc, MC_ACT_ALL, MC_P_ALL) < 0
-	|| miltc_macro(&c->mc, 'C', helo_macros) < 0
-	|| miltc_connect(&c->mc, "client.loadgen.example", c->family, 40000 + rnd(s) % 1000,
-			 c->client, &r) < 0)
-	return (-1);
-    code = r.code;
-    mc_reply_free(&r);
-    if (code != 'c') {
-	snprintf(c->mc.err, sizeof(c->mc.err), "connect: reply '%c'", code ? code : '0');
-	return (-1);
-    }
-    return (0);
+    cl.addr = c->client;
+    cl.port = 40000 + rnd(s) % 1000;
+    return (sess_connect(&c->ss, &cl));
 }
 
 /* conn_close - drop the connection, with or without QUIT */
@@ -427,17 +417,13 @@ conn_open(struct conn *c, unsigned *s)
 static void
 conn_close(struct conn *c, int quit)
 {
-    if (c->open && quit)
-	(void) miltc_quit(&c->mc);
-    if (c->open)
-	miltc_close(&c->mc);
-    c->open = 0;
+    sess_close(&c->ss, quit);
 }
 
 /* error_reply - count a failed exchange: an error, unless the daemon is stopping */
 
 static void
-error_reply(struct conn *c, const struct msg *m, const char *what)
+error_reply(struct conn *c, const struct msg *m)
 {
     if (GET(G.stopping)) {
 	ADD(G.interrupted, 1);
@@ -445,28 +431,10 @@ error_reply(struct conn *c, const struct msg *m, const char *what)
 	ADD(G.errors, 1);
 	pthread_mutex_lock(&G.lock);
 	if (G.shown++ < SHOW_WRONG)
-	    printf("# error: %s for sender <%s@%s>: %s\n", what, m->local, m->domain,
-		   c->mc.err[0] ? c->mc.err : "unexpected reply");
+	    printf("# error: sender <%s@%s>: %s\n", m->local, m->domain, c->ss.mc.err);
 	pthread_mutex_unlock(&G.lock);
     }
     conn_close(c, 0);
-}
-
-/* send_header - one header (none when value is NULL); -1 on error */
-
-static int
-send_header(struct conn *c, const char *name, const char *value)
-{
-    struct mc_reply r;
-    int     rc;
-
-    if (value == NULL)
-	return (0);
-    rc = miltc_header(&c->mc, name, value, &r);
-    if (rc == 0 && r.code != 'c' && r.skipped == 0)
-	rc = -1;
-    mc_reply_free(&r);
-    return (rc);
 }
 
 /* send_message - one message; checks the outcome; -1 when the connection is gone */
@@ -481,16 +449,17 @@ send_message(struct conn *c, unsigned *s)
     char    sender[ADDR_LEN * 2 + 8];
     char    qid[32];
     const char *mail_args[] = {sender, "SIZE=1234", NULL};
-    const char *rcpt_args[] = {NULL, NULL};
     const char *mail_macros[] = {"{auth_authen}", "", "{mail_addr}", "", NULL};
-    const char *rcpt_macros[] = {"{rcpt_mailer}", NULL, "{rcpt_host}", NULL, "{rcpt_addr}",
-	NULL, NULL};
+    const char *rcpt_macros[MAX_RCPT][7];
+    const char *rcpt_args[MAX_RCPT][2];
     const char *eom_macros[] = {"i", qid, NULL};
+    const char *headers[] = {"From", NULL, "Subject", "load", NULL};
     char    rcpt_wire[MAX_RCPT][ADDR_LEN + 2];
+    struct sess_rcpt rcpts[MAX_RCPT];
+    struct sess_msg sm = {mail_args, mail_macros, rcpts, 0, NULL, headers, NULL, 0, eom_macros};
     unsigned fate = rnd(s) % 100;	/* 0-2 drop after MAIL, 3-4 after RCPT, 5-6 abort */
-    int     accepted = 0;
+    const char *got = NULL;
     size_t  i;
-    size_t  k;
 
     make_msg(s, &m, c->client, c->family, c->lan);
     model(&m, want, sizeof(want));
@@ -502,94 +471,63 @@ send_message(struct conn *c, unsigned *s)
     snprintf(qid, sizeof(qid), "LG%08X", rnd(s));
     mail_macros[1] = m.login ? m.login : "";
     mail_macros[3] = sender;
+    for (i = 0; i < m.nrcpt; i++) {
+	snprintf(rcpt_wire[i], sizeof(rcpt_wire[i]), "<%s>", m.rcpt[i]);
+	rcpt_args[i][0] = rcpt_wire[i];
+	rcpt_args[i][1] = NULL;
+	rcpt_macros[i][0] = "{rcpt_mailer}";
+	rcpt_macros[i][1] = m.mailer[i];
+	rcpt_macros[i][2] = "{rcpt_host}";
+	rcpt_macros[i][3] = m.host[i];
+	rcpt_macros[i][4] = "{rcpt_addr}";
+	rcpt_macros[i][5] = m.rcpt[i];
+	rcpt_macros[i][6] = NULL;
+	rcpts[i].args = rcpt_args[i];
+	rcpts[i].macros = rcpt_macros[i];
+    }
+    sm.nrcpt = m.nrcpt;
+    /* Without a From: header only Subject: goes. */
+    headers[1] = m.from;
+    if (m.from == NULL)
+	sm.headers = headers + 2;
     ADD(G.sent, 1);
 
-    if (miltc_macro(&c->mc, 'M', mail_macros) < 0
-	|| miltc_mail(&c->mc, mail_args, &r) < 0) {
-	error_reply(c, &m, "MAIL");
+    if (sess_message(&c->ss, &sm, fate < 3 ? SESS_MAIL : fate < 7 ? SESS_RCPT : SESS_EOM,
+		     &r) < 0) {
+	error_reply(c, &m);
 	return (-1);
     }
-    if (r.code != 'c' && r.code != 'a') {
-	mc_reply_free(&r);
-	error_reply(c, &m, "MAIL reply");
-	return (-1);
-    }
-    accepted = r.code == 'a';
-    mc_reply_free(&r);
-    if (fate < 3) {
+    if (fate < 5) {
 	ADD(G.dropped, 1);
 	conn_close(c, 0);			/* mid-message, as a crashing client would */
 	return (-1);
     }
-    for (i = 0; i < m.nrcpt && !accepted; i++) {
-	snprintf(rcpt_wire[i], sizeof(rcpt_wire[i]), "<%s>", m.rcpt[i]);
-	rcpt_macros[1] = m.mailer[i];
-	rcpt_macros[3] = m.host[i];
-	rcpt_macros[5] = m.rcpt[i];
-	rcpt_args[0] = rcpt_wire[i];
-	if (miltc_macro(&c->mc, 'R', rcpt_macros) < 0 || miltc_rcpt(&c->mc, rcpt_args, &r) < 0) {
-	    error_reply(c, &m, "RCPT");
-	    return (-1);
-	}
-	if (r.code != 'c' && r.skipped == 0) {
-	    mc_reply_free(&r);
-	    error_reply(c, &m, "RCPT reply");
-	    return (-1);
-	}
-	mc_reply_free(&r);
-    }
-    if (fate >= 3 && fate < 5) {
-	ADD(G.dropped, 1);
-	conn_close(c, 0);
-	return (-1);
-    }
-    if (fate >= 5 && fate < 7) {
+    if (fate < 7) {
 	ADD(G.aborted, 1);
-	if (miltc_abort(&c->mc) < 0) {
-	    error_reply(c, &m, "ABORT");
+	if (sess_abort(&c->ss) < 0) {
+	    error_reply(c, &m);
 	    return (-1);
 	}
 	return (0);
     }
-    if (!accepted && (send_header(c, "From", m.from) < 0
-		      || send_header(c, "Subject", "load") < 0
-		      || miltc_eoh(&c->mc, &r) < 0)) {
-	error_reply(c, &m, "header");
-	return (-1);
+    /* Outcome: the chgfrom, if any (none when accepted at MAIL). */
+    for (i = 0; i < r.nmods; i++)
+	if (r.mods[i].cmd == 'e')
+	    got = r.mods[i].a;
+    wire(want, want_wire, sizeof(want_wire));
+    /* The daemon sends nothing when the rewrite gives the same address. */
+    if (want[0] && strcmp(want_wire, sender) == 0)
+	want[0] = 0;
+    if (want[0] == 0 ? got != NULL : got == NULL || strcmp(got, want_wire) != 0) {
+	ADD(G.wrong, 1);
+	describe_wrong(&m, want[0] ? want_wire : "", got ? got : "no change");
+    } else if (got != NULL) {
+	ADD(G.rewritten, 1);
+    } else {
+	ADD(G.unchanged, 1);
     }
+    ADD(G.checked, 1);
     mc_reply_free(&r);
-    if (miltc_macro(&c->mc, 'E', eom_macros) < 0 || miltc_eom(&c->mc, &r) < 0) {
-	error_reply(c, &m, "EOM");
-	return (-1);
-    }
-    /* Outcome: the chgfrom, if any, then a final continue (or accepted at MAIL). */
-    {
-	const char *got = NULL;
-	int     ok_final = r.skipped == 2 || r.code == 'c';
-
-	for (k = 0; k < r.nmods; k++)
-	    if (r.mods[k].cmd == 'e')
-		got = r.mods[k].a;
-	if (!ok_final) {
-	    mc_reply_free(&r);
-	    error_reply(c, &m, "EOM reply");
-	    return (-1);
-	}
-	wire(want, want_wire, sizeof(want_wire));
-	/* The daemon sends nothing when the rewrite gives the same address. */
-	if (want[0] && strcmp(want_wire, sender) == 0)
-	    want[0] = 0;
-	if (want[0] == 0 ? got != NULL : got == NULL || strcmp(got, want_wire) != 0) {
-	    ADD(G.wrong, 1);
-	    describe_wrong(&m, want[0] ? want_wire : "", got ? got : "no change");
-	} else if (got != NULL) {
-	    ADD(G.rewritten, 1);
-	} else {
-	    ADD(G.unchanged, 1);
-	}
-	ADD(G.checked, 1);
-	mc_reply_free(&r);
-    }
     return (0);
 }
 
@@ -606,7 +544,7 @@ client(void *arg)
     memset(&c, 0, sizeof(c));
     if (conn_open(&c, &s) < 0) {
 	ADD(G.errors, 1);
-	printf("# error: opening connection: %s\n", c.mc.err);
+	printf("# error: opening connection: %s\n", c.ss.mc.err);
 	conn_close(&c, 0);
     }
     /* Twice: every connection open, then counted (run_phase), then go. */
@@ -615,7 +553,7 @@ client(void *arg)
     while (!GET(G.phase_done)) {
 	if (__atomic_load_n(&G.sent, __ATOMIC_RELAXED) >= G.target && G.min_seconds <= 0)
 	    break;
-	if (!c.open) {
+	if (!c.ss.open) {
 	    if (GET(G.stopping))
 		break;
 	    ADD(G.reconnects, 1);
@@ -623,7 +561,7 @@ client(void *arg)
 		if (GET(G.stopping))
 		    break;
 		ADD(G.errors, 1);
-		printf("# error: reconnecting: %s\n", c.mc.err);
+		printf("# error: reconnecting: %s\n", c.ss.mc.err);
 		conn_close(&c, 0);
 		break;
 	    }

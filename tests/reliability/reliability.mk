@@ -60,7 +60,8 @@ test-build: $(REL_TOOLS)
 
 reliability-build: $(BIN) $(UNIT_BINS) $(TEST_TOOLS) $(REL_TOOLS)
 
-$(BUILD)/tests/reliability/loadgen: $(BUILD)/tests/reliability/loadgen.o $(BUILD)/tests/miltc.o
+$(BUILD)/tests/reliability/loadgen: $(BUILD)/tests/reliability/loadgen.o $(BUILD)/tests/session.o \
+		$(BUILD)/tests/miltc.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/reliability/holdconn: $(BUILD)/tests/reliability/holdconn.o $(BUILD)/tests/miltc.o
