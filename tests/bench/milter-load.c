@@ -347,7 +347,8 @@ run_load(unsigned concurrency)
 	return (70);
     }
     for (i = 0; i < concurrency; i++) {
-	memcpy(all + n, w[i].lat, w[i].nlat * sizeof(*all));
+	if (w[i].nlat > 0)		/* lat is NULL when nothing was timed */
+	    memcpy(all + n, w[i].lat, w[i].nlat * sizeof(*all));
 	n += w[i].nlat;
 	free(w[i].lat);
     }
