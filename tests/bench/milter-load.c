@@ -3,7 +3,7 @@
  *	milter-load - drive a milter like Postfix at a chosen concurrency
  * SYNOPSIS
  *	milter-load -s SOCKET [-c CONCURRENCY] [-n MAX_TX] [-T SECONDS]
- *		[-m MSGS_PER_CONN] [-f SENDER] [-i CLIENT_IP] [-e EXPECT] [-q]
+ *		[-m MSGS_PER_CONN] [-f SENDER] [-i CLIENT_IP] [-e EXPECT]
  *	milter-load -s SOCKET -N
  *	milter-load -s SOCKET -H CONNECTIONS -p PID [-f SENDER] [-i CLIENT_IP]
  *	milter-load -s SOCKET -K PID
