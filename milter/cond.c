@@ -15,9 +15,9 @@
  *	matches (a pattern, a list of CIDR blocks or a keyword), the stage
  *	of the SMTP conversation that brings its subject and the macro it
  *	comes in, and what -t says when there is no subject.  Everything
- *	else follows from the row: the config schema (config.c), compiling
- *	and freeing (rules.c), what the MTA must send and when (rules.c
- *	needs, callbacks.c negotiation and smfi_setsymlist), when it is
+ *	else follows from the row: the config schema (config_rules.c),
+ *	compiling and freeing (rules.c), what the MTA must send and when
+ *	(rules.c needs, negotiate.c: steps and macro lists), when it is
  *	tested and how it is explained (eval.c), the reachability and
  *	placeholder checks (config_rules.c) and the fuzz reference
  *	evaluator.
@@ -34,9 +34,9 @@
  *	words (-1: not one of them), cond_keywords_expected() the list as
  *	an error message shows it ("any", "yes" or "no"), cond_stage_keys()
  *	the options of one stage the same way (recipient, transport or
- *	nexthop).  cond_macros()
- *	writes the macro list for one stage of the conditions in a bit set
- *	(COND_BIT), after the caller's own first macros.
+ *	nexthop).  cond_macros() writes the macro list for one stage of the
+ *	conditions in a bit set (COND_BIT), after the caller's own first
+ *	macros.
  */
 
 #include <stdio.h>
@@ -132,10 +132,12 @@ subj_header_from(const struct cond_data *d)
     return (d->header_from);
 }
 
+/* The keyword rows' words; the first means "not tested". */
 static const char *const yes_no[] = {"any", "yes", "no", NULL};
 static const char *const origins[] = {"any", "smtp", "local", NULL};
 static const char *const origin_notes[] = {NULL, "SMTP submission", "local submission"};
 
+/* Row shapes: option, stage, macro, -t's words for no subject, ... */
 #define PATTERN(key, stage, macro, absent, dom, fn) \
     {key, COND_PATTERN, stage, macro, absent, NULL, NULL, dom, fn, NULL}
 #define KEYWORD(key, stage, macro, words, notes, fn) \
