@@ -34,9 +34,17 @@
  *	negotiation), so its milter_default_action applies instead of mail
  *	leaving unrewritten unnoticed.
  *
+ *	Replies: every step before end of message is negotiated "no reply"
+ *	(negotiate.c), so the MTA hears from us once per message, at its
+ *	end, and those callbacks return SMFIS_NOREPLY (reply()).  libmilter
+ *	itself answers "continue" to an MTA that does not know "no reply".
+ *	Over TCP every callback also ACKs what the MTA sent at once (ack.c),
+ *	so its next write never waits for our delayed ACK.
+ *
  *	Outcomes:
- *	- A message that no rule can affect is accepted at MAIL FROM
- *	  (SMFIS_ACCEPT): no further round trips for it.
+ *	- A message that no rule can affect is known at MAIL FROM; the
+ *	  remaining steps do nothing for it, and end of message answers
+ *	  "continue".
  *	- An unparseable sender: warning, message passes unchanged.
  *	- A rewrite result that is no usable address: error logged with the
  *	  queue id, message passes unchanged (never half-rewritten).
@@ -52,16 +60,14 @@
  *	whole, at a stage where a tempfail covers the whole message:
  *	- negotiation: the connection is refused (the MTA applies its
  *	  milter_default_action, tempfail by default);
- *	- connect: SMFIS_TEMPFAIL, which makes Postfix refuse the session;
- *	  the connection is also marked, so a message still offered on it is
- *	  tempfailed at MAIL FROM;
- *	- MAIL FROM: SMFIS_TEMPFAIL refuses the message;
- *	- RCPT and headers: SMFIS_TEMPFAIL at RCPT would refuse only that
- *	  recipient, and the recipients accepted before would get the message
- *	  unrewritten; so the message is marked (struct msg, failed), the
- *	  stage answers SMFIS_CONTINUE, and end of message, which the MTA
- *	  always calls for a message not accepted early, returns
- *	  SMFIS_TEMPFAIL;
+ *	- connect, HELO: the connection is marked (struct conn, failed), and
+ *	  every message offered on it is tempfailed;
+ *	- MAIL FROM, RCPT and headers: the message is marked (struct msg,
+ *	  failed) and end of message, which the MTA always sends for a
+ *	  message nobody refused, returns SMFIS_TEMPFAIL.  A tempfail at
+ *	  RCPT would refuse only that recipient, and those accepted before
+ *	  would get the message unrewritten; and these steps are not
+ *	  answered anyway;
  *	- end of message: SMFIS_TEMPFAIL.
  * DIAGNOSTICS
  *	One info line per rewrite: queue id, rule, old and new sender; none
@@ -77,6 +83,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "ack.h"
 #include "addr.h"
 #include "callbacks.h"
 #include "current.h"
@@ -88,7 +95,18 @@
 
 #define QID_LEN		64
 
-static int over_tcp;			/* set once before smfi_main() */
+/* Set once before smfi_main(). */
+static unsigned tcp_port;		/* the listening TCP port; 0: a unix socket */
+static long tcp_timeout;		/* smfi_settimeout()'s, for ack_socket() */
+static int ack_warned;			/* ack_socket() failed once: said so */
+
+/* The steps negotiated "no reply", by callback (reply()). */
+enum step {
+    STEP_CONNECT, STEP_HELO, STEP_MAIL, STEP_RCPT, STEP_HEADER, STEP_COUNT
+};
+static const unsigned long step_nr[STEP_COUNT] = {
+    SMFIP_NR_CONN, SMFIP_NR_HELO, SMFIP_NR_MAIL, SMFIP_NR_RCPT, SMFIP_NR_HDR,
+};
 
 struct msg {
     struct snapshot *snap;
@@ -98,11 +116,13 @@ struct msg {
     char   *sender;			/* internal form */
     char   *auth;
     struct plan_from from;		/* the From: headers, parsed once */
-    int     failed;			/* undecidable: end of message tempfails it */
+    const char *failed;			/* undecidable, why: end of message tempfails it */
 };
 
 struct conn {
     unsigned long actions;		/* negotiated SMFIF_* */
+    unsigned long noreply;		/* negotiated SMFIP_NR_* */
+    int     ack_fd;			/* TCP socket to ACK at once, or -1 (ack.c) */
     struct snapshot *snap;		/* this connection's rules (NULL: none) */
     int     want_headers;		/* header step negotiated */
     int     has_client;
@@ -127,19 +147,39 @@ msg_reset(struct msg *m)
     memset(m, 0, sizeof(*m));
 }
 
-/* msg_fail - the message cannot be decided: end of message will tempfail it */
+/* msg_undecidable - forget the message but its queue id; end of message tempfails it */
+
+static void
+msg_undecidable(struct msg *m, const char *why)
+{
+    char    qid[QID_LEN];
+
+    memcpy(qid, m->qid, sizeof(qid));
+    msg_reset(m);
+    memcpy(m->qid, qid, sizeof(qid));
+    m->failed = why;
+}
+
+/* msg_fail - out of memory at stage: end of message will tempfail the message */
 
 static void
 msg_fail(struct msg *m, const char *stage)
 {
-    char    qid[QID_LEN];
-
     log_error("%s: out of memory at %s; the message will be tempfailed at its end",
 	      m->qid, stage);
-    memcpy(qid, m->qid, sizeof(qid));
-    msg_reset(m);
-    memcpy(m->qid, qid, sizeof(qid));
-    m->failed = 1;
+    msg_undecidable(m, "it could not be decided (out of memory before its end)");
+}
+
+/* conn_ack - this connection's state, after ACKing what the MTA sent; may be NULL */
+
+static struct conn *
+conn_ack(SMFICTX *ctx)
+{
+    struct conn *c = smfi_getpriv(ctx);
+
+    if (c != NULL && c->ack_fd >= 0)
+	ack_now(c->ack_fd);
+    return (c);
 }
 
 /* conn_get - this connection's state, created on first use; NULL if out of memory */
@@ -149,15 +189,28 @@ conn_get(SMFICTX *ctx)
 {
     struct conn *c;
 
-    if ((c = smfi_getpriv(ctx)) != NULL)
+    if ((c = conn_ack(ctx)) != NULL)
 	return (c);
     if ((c = calloc(1, sizeof(*c))) == NULL) {
 	log_error("out of memory for a new connection");
 	return (NULL);
     }
     c->actions = SMFIF_CHGFROM;
+    c->ack_fd = -1;
     smfi_setpriv(ctx, c);
     return (c);
+}
+
+/*
+ * reply - what a step before end of message returns: nothing when it was
+ * negotiated "no reply", else "continue".  The steps' failures are kept
+ * for end of message (DESCRIPTION), so there is no other answer.
+ */
+
+static sfsistat
+reply(const struct conn *c, enum step step)
+{
+    return (c != NULL && (c->noreply & step_nr[step]) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
 /* update_qid - take the queue id once the MTA knows it */
@@ -203,6 +256,7 @@ efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     struct snapshot *snap;
     const struct ruleset *rs = NULL;
     struct negotiation n;
+    int     transport = NEGOTIATE_UNIX;
     int     class;
 
     (void) f2;
@@ -225,7 +279,15 @@ efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	rs = snapshot_config(snap)->rules;
     current_release(c->snap);
     c->snap = snap;
-    negotiate_plan(&n, rs ? rs->needs : 0, rs ? rs->conds : 0, over_tcp,
+    if (tcp_port) {
+	c->ack_fd = ack_socket(ctx, tcp_port, tcp_timeout);
+	transport = c->ack_fd >= 0 ? NEGOTIATE_TCP_ACK : NEGOTIATE_TCP;
+	if (c->ack_fd < 0 && __sync_bool_compare_and_swap(&ack_warned, 0, 1))
+	    log_warning("cannot ACK the MTA's TCP writes at once with this libmilter; "
+			"HELO and DATA will be answered to keep Nagle from delaying mail "
+			"(a unix socket needs neither)");
+    }
+    negotiate_plan(&n, rs ? rs->needs : 0, rs ? rs->conds : 0, transport,
 		   log_enabled(LOG_LVL_DEBUG), f0, f1);
     if (n.header_changes_missing)
 	log_warning("the MTA does not offer header changes; rewrite_header_from "
@@ -236,6 +298,7 @@ efm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	    return (SMFIS_REJECT);
 	}
     c->actions = n.actions;
+    c->noreply = n.noreply;
     c->want_headers = n.want_headers;
     *pf0 = n.actions;
     *pf1 = n.steps;
@@ -266,13 +329,14 @@ efm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
     c->listener = NULL;
     if ((listener = macro(ctx, COND_LISTENER)) != NULL
 	&& (c->listener = strdup(listener)) == NULL) {
-	log_error("out of memory at connect; the connection is tempfailed");
+	log_error("out of memory at connect; every message on this connection "
+		  "will be tempfailed");
 	c->failed = 1;
-	return (SMFIS_TEMPFAIL);
+	return (reply(c, STEP_CONNECT));
     }
     if (log_enabled(LOG_LVL_DEBUG))
 	msglog_connect(hostname, c->has_client ? &c->client : NULL, c->local, c->listener);
-    return (SMFIS_CONTINUE);
+    return (reply(c, STEP_CONNECT));
 }
 
 /* efm_helo - remember the HELO/EHLO name; a later one replaces it */
@@ -285,18 +349,19 @@ efm_helo(SMFICTX *ctx, char *name)
 
     if ((c = conn_get(ctx)) == NULL)
 	return (SMFIS_TEMPFAIL);
-    /* On inet the step is also asked for when no rule tests it (Nagle). */
+    /* Without ack.c, TCP asks for the step when no rule tests it (Nagle). */
     if (c->snap == NULL || !(snapshot_config(c->snap)->rules->needs & RS_NEED_HELO))
-	return (SMFIS_CONTINUE);
+	return (reply(c, STEP_HELO));
     if ((copy = strdup(name ? name : "")) == NULL) {
 	/* As at connect: every message on this connection is tempfailed. */
-	log_error("out of memory at HELO; the connection is tempfailed");
+	log_error("out of memory at HELO; every message on this connection "
+		  "will be tempfailed");
 	c->failed = 1;
-	return (SMFIS_TEMPFAIL);
+	return (reply(c, STEP_HELO));
     }
     free(c->helo);
     c->helo = copy;
-    return (SMFIS_CONTINUE);
+    return (reply(c, STEP_HELO));
 }
 
 /* efm_envfrom - parse the sender and decide what can be decided now */
@@ -317,19 +382,17 @@ efm_envfrom(SMFICTX *ctx, char **argv)
     msg_reset(m);
     update_qid(ctx, m);
     if (c->failed) {
-	log_error("%s: this connection failed at connect or HELO (out of memory); "
-		  "message tempfailed", m->qid);
-	return (SMFIS_TEMPFAIL);
+	msg_undecidable(m, "this connection failed at connect or HELO (out of memory)");
+	return (reply(c, STEP_MAIL));
     }
     switch (addr_parse(argv[0] ? argv[0] : "", &m->sender, &why)) {
     case ADDR_NOMEM:
-	log_error("%s: out of memory; message tempfailed", m->qid);
-	return (SMFIS_TEMPFAIL);
+	goto nomem;
     case ADDR_INVALID:
 	msglog_sender(LOG_LVL_WARNING, m->qid, argv[0], why,
 		    "; no rule applies, message passes unchanged");
 	msg_reset(m);
-	return (SMFIS_ACCEPT);
+	return (reply(c, STEP_MAIL));
     default:
 	break;
     }
@@ -337,8 +400,10 @@ efm_envfrom(SMFICTX *ctx, char **argv)
 	&& (m->auth = strdup(auth)) == NULL)
 	goto nomem;
     if ((m->snap = current_hold(c->snap)) == NULL) {
-	log_error("%s: no configuration loaded; message tempfailed", m->qid);
-	return (SMFIS_TEMPFAIL);
+	log_error("%s: no configuration loaded; the message will be tempfailed at its end",
+		  m->qid);
+	msg_undecidable(m, "no configuration was loaded");
+	return (reply(c, STEP_MAIL));
     }
     m->env.logid = m->qid;
     m->env.sender = m->sender;
@@ -352,21 +417,19 @@ efm_envfrom(SMFICTX *ctx, char **argv)
 	goto nomem;
     r = eval_settled(m->eval, &settled);
     if (settled && (r == NULL || r->keep)) {
-	/* Nothing will change: let the MTA skip us for this message. */
+	/* Nothing will change: the later steps and end of message do nothing. */
 	if (r != NULL)
 	    snapshot_count_hit(m->snap, r);
 	if (log_enabled(LOG_LVL_DEBUG))
 	    msglog_decision(m->qid, m->sender, r ? "kept by rule " : "no rule can match",
 			  r ? r->name : "");
 	msg_reset(m);
-	return (SMFIS_ACCEPT);
     }
-    return (SMFIS_CONTINUE);
+    return (reply(c, STEP_MAIL));
 
 nomem:
-    log_error("%s: out of memory; message tempfailed", m->qid);
-    msg_reset(m);
-    return (SMFIS_TEMPFAIL);
+    msg_fail(m, "MAIL FROM");
+    return (reply(c, STEP_MAIL));
 }
 
 /* efm_envrcpt - one more recipient for the rules that test recipients */
@@ -374,18 +437,18 @@ nomem:
 static sfsistat
 efm_envrcpt(SMFICTX *ctx, char **argv)
 {
-    struct conn *c = smfi_getpriv(ctx);
+    struct conn *c = conn_ack(ctx);
     struct eval_rcpt rc;
     char   *rcpt = NULL;
     const char *why;
 
     if (c == NULL || c->msg.eval == NULL)
-	return (SMFIS_CONTINUE);
+	return (reply(c, STEP_RCPT));
     update_qid(ctx, &c->msg);
     if (addr_parse(argv[0] ? argv[0] : "", &rcpt, &why) == ADDR_NOMEM) {
 	/* Not SMFIS_TEMPFAIL: that refuses this recipient only (DESCRIPTION). */
 	msg_fail(&c->msg, "RCPT");
-	return (SMFIS_CONTINUE);
+	return (reply(c, STEP_RCPT));
     }
     /* An unparseable recipient matches no recipient condition. */
     rc.addr = rcpt;
@@ -399,7 +462,7 @@ efm_envrcpt(SMFICTX *ctx, char **argv)
 	msglog_rcpt(c->msg.qid, argv[0], rc.mailer, rc.host);
     (void) eval_rcpt(c->msg.eval, &rc);
     free(rcpt);
-    return (SMFIS_CONTINUE);
+    return (reply(c, STEP_RCPT));
 }
 
 /* efm_header - the first From: header, for header_from and rewrite_header_from */
@@ -407,22 +470,22 @@ efm_envrcpt(SMFICTX *ctx, char **argv)
 static sfsistat
 efm_header(SMFICTX *ctx, char *name, char *value)
 {
-    struct conn *c = smfi_getpriv(ctx);
+    struct conn *c = conn_ack(ctx);
     struct msg *m;
 
     if (c == NULL || c->msg.eval == NULL || strcasecmp(name, "From") != 0)
-	return (SMFIS_CONTINUE);
+	return (reply(c, STEP_HEADER));
     m = &c->msg;
     if (m->from.count > 0) {
 	m->from.count++;			/* only the first is read */
-	return (SMFIS_CONTINUE);
+	return (reply(c, STEP_HEADER));
     }
     if (plan_from_add(&m->from, value) < 0) {
 	msg_fail(m, "the From: header");
-	return (SMFIS_CONTINUE);
+	return (reply(c, STEP_HEADER));
     }
     eval_header_from(m->eval, plan_from_address(&m->from));
-    return (SMFIS_CONTINUE);
+    return (reply(c, STEP_HEADER));
 }
 
 /* apply - carry out a rewrite decision's plan; SMFIS_CONTINUE or SMFIS_TEMPFAIL */
@@ -491,8 +554,7 @@ efm_eom(SMFICTX *ctx)
 
     if (c != NULL && c->msg.failed) {
 	update_qid(ctx, &c->msg);
-	log_error("%s: message tempfailed: it could not be decided (out of memory "
-		  "before its end)", c->msg.qid);
+	log_error("%s: message tempfailed: %s", c->msg.qid, c->msg.failed);
 	msg_reset(&c->msg);
 	return (SMFIS_TEMPFAIL);
     }
@@ -532,7 +594,7 @@ efm_eom(SMFICTX *ctx)
 static sfsistat
 efm_abort(SMFICTX *ctx)
 {
-    struct conn *c = smfi_getpriv(ctx);
+    struct conn *c = conn_ack(ctx);
 
     if (c != NULL)
 	msg_reset(&c->msg);
@@ -576,12 +638,13 @@ static struct smfiDesc desc = {
     efm_negotiate			/* option negotiation */
 };
 
-/* callbacks_set_tcp - say whether the MTA connects over TCP (before smfi_main) */
+/* callbacks_set_tcp - the TCP port the MTA connects to, 0 for unix; the timeout */
 
 void
-callbacks_set_tcp(int tcp)
+callbacks_set_tcp(unsigned port, long timeout)
 {
-    over_tcp = tcp;
+    tcp_port = port;
+    tcp_timeout = timeout;
 }
 
 /* callbacks_register - hand the callbacks to libmilter; MI_SUCCESS or MI_FAILURE */

@@ -6,6 +6,6 @@
  */
 
 int	callbacks_register(void);
-void	callbacks_set_tcp(int);
+void	callbacks_set_tcp(unsigned port, long timeout);
 
 #endif

@@ -347,7 +347,7 @@ serve(struct config *cf, int foreground, int *installed)
     if ((rc = path ? prepare_unix_socket(path) : check_inet_port(&sock)) != 0)
 	return (rc);
     /* Steps worth a round trip depend on the transport (callbacks.c). */
-    callbacks_set_tcp(!sockspec_is_unix(&sock));
+    callbacks_set_tcp(sockspec_is_unix(&sock) ? 0 : (unsigned) sock.port_num, (long) cf->timeout);
     serve_timeout = cf->timeout;
     if (smfi_setconn(sock.text) != MI_SUCCESS || callbacks_register() != MI_SUCCESS
 	|| smfi_settimeout((int) cf->timeout) != MI_SUCCESS) {

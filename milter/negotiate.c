@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	#include "negotiate.h"
  *
- *	negotiate_plan(&n, rules->needs, rules->conds, over_tcp, debug,
+ *	negotiate_plan(&n, rules->needs, rules->conds, transport, debug,
  *		       offered_actions, offered_steps);
  * DESCRIPTION
  *	negotiate_plan() decides the action flags, the protocol steps and
@@ -13,21 +13,31 @@
  *	callbacks.c hands the answer to libmilter.  It uses only
  *	libmilter's constants, so it is unit-tested without a milter.
  *
- *	Every step is a round trip that costs Postfix and libmilter more
- *	than our work does, so: body, unknown commands and end-of-headers
- *	are never requested; connect only when some rule tests what it
- *	brings (client, origin, listener), HELO only for helo, recipients
- *	only when some rule tests them, headers only when some rule reads or
- *	changes From:.
+ *	Every answered step is a round trip that costs Postfix and libmilter
+ *	more than our work does, so the aim is one answer per message, at
+ *	end of message, where the decision is made anyway:
+ *	- body, unknown commands and end-of-headers are never requested;
+ *	  connect only when some rule tests what it brings (client, origin,
+ *	  listener), HELO only for helo, recipients only when some rule tests
+ *	  them, headers only when some rule reads or changes From:;
+ *	- every step requested before end of message is "no reply"
+ *	  (SMFIP_NR_*): Postfix 2.6 and later write it without waiting, and
+ *	  libmilter answers "continue" itself for an MTA that cannot.  A
+ *	  failure at those steps therefore waits for end of message, where a
+ *	  tempfail covers the whole message (callbacks.c), and a message no
+ *	  rule can change is no longer "accepted" at MAIL FROM: Postfix
+ *	  sends its remaining steps, unanswered, in the same write.
  *
- *	On inet sockets HELO and DATA are requested too, although nothing is
- *	done with them: Postfix sends their macro packets whether or not the
- *	step is wanted, and flushes the DATA one on its own when it hands
- *	the milter to cleanup; such a lone write, never answered, holds
- *	Postfix's next packet behind Nagle's algorithm until our delayed ACK
- *	(10-45 ms per message on loopback).  Unix sockets have no Nagle, so
- *	there they are skipped.  No stage is marked "no reply", for the same
- *	reason.
+ *	TCP: Postfix writes a message's envelope steps in one write when it
+ *	hands the milter to cleanup at DATA, and the end of message in a
+ *	second one.  It does not disable Nagle's algorithm, so the second
+ *	write waits until we ACK the first, and nothing we send carries that
+ *	ACK when the first needs no answer: the kernel's delayed ACK holds
+ *	every message 10-45 ms on loopback.  When callbacks.c can ACK at
+ *	once (ack.c, transport NEGOTIATE_TCP_ACK) TCP is negotiated as a
+ *	unix socket is.  When it cannot (NEGOTIATE_TCP) the old cure stays:
+ *	HELO and DATA are asked for and answered, so an answer carries the
+ *	ACK before Postfix's next write.
  *
  *	Macros: when the MTA takes macro lists (SMFIF_SETSYMLIST; Postfix
  *	2.6 and later), the lists name exactly the macros of the conditions
@@ -77,11 +87,13 @@ macro_lists(struct negotiation *n, unsigned conds, int debug)
 /* negotiate_plan - the actions, steps and macro lists to ask for */
 
 void
-negotiate_plan(struct negotiation *n, unsigned needs, unsigned conds, int over_tcp,
+negotiate_plan(struct negotiation *n, unsigned needs, unsigned conds, int transport,
 	               int debug, unsigned long offered_actions, unsigned long offered_steps)
 {
     unsigned long want = SMFIF_CHGFROM;
     unsigned long skip;
+    unsigned long noreply;
+    int     nagle;
 
     memset(n, 0, sizeof(*n));
     if (needs & RS_ACT_CHGHDRS)
@@ -92,9 +104,10 @@ negotiate_plan(struct negotiation *n, unsigned needs, unsigned conds, int over_t
     n->actions = want & offered_actions;
 
     skip = SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NOEOH;
-    if (!over_tcp)			/* see the Nagle note above */
+    nagle = transport == NEGOTIATE_TCP;	/* see TCP above */
+    if (!nagle)
 	skip |= SMFIP_NODATA;
-    if (!over_tcp && !(needs & RS_NEED_HELO))
+    if (!nagle && !(needs & RS_NEED_HELO))
 	skip |= SMFIP_NOHELO;
     if (!(needs & RS_NEED_CONNECT))
 	skip |= SMFIP_NOCONNECT;
@@ -102,6 +115,20 @@ negotiate_plan(struct negotiation *n, unsigned needs, unsigned conds, int over_t
 	skip |= SMFIP_NORCPT;
     if (!(needs & RS_NEED_HEADERS))
 	skip |= SMFIP_NOHDRS;
+    noreply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR;
+    if (!nagle)
+	noreply |= SMFIP_NR_HELO;
+    /* A skipped step needs no "no reply": Postfix never sends it. */
+    if (skip & SMFIP_NOCONNECT)
+	noreply &= ~SMFIP_NR_CONN;
+    if (skip & SMFIP_NOHELO)
+	noreply &= ~SMFIP_NR_HELO;
+    if (skip & SMFIP_NORCPT)
+	noreply &= ~SMFIP_NR_RCPT;
+    if (skip & SMFIP_NOHDRS)
+	noreply &= ~SMFIP_NR_HDR;
+    n->noreply = offered_steps & noreply;
+    skip |= n->noreply;
     n->steps = offered_steps & skip;
     n->want_headers = (needs & RS_NEED_HEADERS) != 0;
 

@@ -668,6 +668,41 @@ miltc_quit(struct miltc *m)
     return (send_packet(m, 'Q', "", 0));
 }
 
+/*
+ * miltc_quit_wait - end the session and wait for the filter to close it.
+ * Postfix does not wait; a test does, because commands sent "no reply"
+ * are otherwise still unhandled when the test stops the daemon.
+ */
+
+int
+miltc_quit_wait(struct miltc *m)
+{
+    struct pollfd pfd;
+    char    c;
+    ssize_t r;
+    int     rc;
+
+    if (send_packet(m, 'Q', "", 0) < 0)
+	return (-1);
+    for (;;) {
+	pfd.fd = m->fd;
+	pfd.events = POLLIN;
+	if ((rc = poll(&pfd, 1, m->timeout_ms)) < 0 && errno == EINTR)
+	    continue;
+	if (rc < 0)
+	    return (fail(m, "poll: %s", strerror(errno)));
+	if (rc == 0)
+	    return (fail(m, "timeout after %d ms waiting for the filter to close", m->timeout_ms));
+	if ((r = read(m->fd, &c, 1)) < 0 && errno == EINTR)
+	    continue;
+	if (r < 0 && errno != ECONNRESET)
+	    return (fail(m, "read: %s", strerror(errno)));
+	if (r > 0)
+	    return (fail(m, "the filter sent '%c' after quit", c));
+	return (0);
+    }
+}
+
 /* mc_reply_free - release what a reply holds */
 
 void

@@ -41,6 +41,9 @@
 #define MC_P_NR_BODY		0x080000
 #define MC_P_HDR_LEADSPC	0x100000
 #define MC_P_ALL		0x1fffff	/* what Postfix 3.x offers */
+#define MC_P_NR_ANY		(MC_P_NR_HDR | MC_P_NR_CONN | MC_P_NR_HELO | MC_P_NR_MAIL \
+				 | MC_P_NR_RCPT | MC_P_NR_DATA | MC_P_NR_UNKN | MC_P_NR_EOH \
+				 | MC_P_NR_BODY)
 
 #define MC_MAX_MODS		32
 
@@ -94,6 +97,7 @@ int	miltc_body(struct miltc *, const char *data, size_t len, struct mc_reply *);
 int	miltc_eom(struct miltc *, struct mc_reply *);
 int	miltc_abort(struct miltc *);
 int	miltc_quit(struct miltc *);
+int	miltc_quit_wait(struct miltc *);
 int	miltc_raw(struct miltc *, char cmd, const char *data, size_t len);
 int	miltc_bytes(struct miltc *, const char *data, size_t len);
 long	miltc_wait_closed(struct miltc *, int limit_ms);

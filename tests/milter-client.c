@@ -401,7 +401,7 @@ run_line(struct miltc *m, const char *spec, int timeout, char *line)
 	rc = miltc_abort(m);
 	goto done_noreply;
     } else if (strcmp(cmd, "quit") == 0) {
-	rc = miltc_quit(m);
+	rc = miltc_quit_wait(m);
 	goto done_noreply;
     } else if (strcmp(cmd, "raw") == 0 && argc >= 2 && strlen(argv[1]) == 1) {
 	static char data[1024 * 1024];

@@ -14,7 +14,9 @@
 #define OFFER_ACTIONS	(SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGFROM | SMFIF_SETSYMLIST)
 #define OFFER_STEPS	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT \
 			 | SMFIP_NOBODY | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOUNKNOWN \
-			 | SMFIP_NODATA | SMFIP_SKIP | SMFIP_HDR_LEADSPC)
+			 | SMFIP_NODATA | SMFIP_SKIP | SMFIP_HDR_LEADSPC | SMFIP_NR_CONN \
+			 | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA \
+			 | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_NR_UNKN)
 
 /* plan - negotiate for the rules in text */
 
@@ -43,7 +45,9 @@ main(void)
 	 0, 0, OFFER_ACTIONS, &n);
     is_long((long) n.actions, SMFIF_CHGFROM | SMFIF_SETSYMLIST, "change sender, set lists");
     is_long((long) n.steps, SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOHDRS
-	    | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA, "unix: only MAIL, RCPT, EOM");
+	    | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_MAIL | SMFIP_NR_RCPT,
+	    "unix: only MAIL, RCPT, EOM; MAIL and RCPT unanswered");
+    is_long((long) n.noreply, SMFIP_NR_MAIL | SMFIP_NR_RCPT, "noreply lists the NR steps");
     is_str(n.macros[SMFIM_CONNECT], "", "no connect macros");
     is_str(n.macros[SMFIM_HELO], "", "no HELO macros");
     is_str(n.macros[SMFIM_ENVFROM], "i", "MAIL: the queue id");
@@ -52,9 +56,21 @@ main(void)
     is_str(n.macros[SMFIM_DATA], "", "no DATA macros");
 
     plan("rule 'ocn' { recipient = '!@home\\.example$' rewrite = 'a@b.example' }\n",
-	 1, 0, OFFER_ACTIONS, &n);
-    is_long((long) (n.steps & (SMFIP_NOHELO | SMFIP_NODATA)), 0,
-	    "inet: HELO and DATA asked for (Nagle)");
+	 NEGOTIATE_TCP, 0, OFFER_ACTIONS, &n);
+    is_long((long) (n.steps & (SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NR_HELO | SMFIP_NR_DATA)), 0,
+	    "TCP without ack.c: HELO and DATA asked for and answered (Nagle)");
+    ok((n.steps & SMFIP_NR_MAIL) && (n.steps & SMFIP_NR_RCPT), "MAIL and RCPT still unanswered");
+
+    plan("rule 'ocn' { recipient = '!@home\\.example$' rewrite = 'a@b.example' }\n",
+	 NEGOTIATE_TCP_ACK, 0, OFFER_ACTIONS, &n);
+    is_long((long) n.steps, SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOHDRS
+	    | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_MAIL | SMFIP_NR_RCPT,
+	    "TCP with ack.c: as on unix");
+
+    plan("rule 'a' { client = '10.0.0.0/8' header_from = 'x' rewrite = 'a@b.example' }\n",
+	 NEGOTIATE_UNIX, 0, OFFER_ACTIONS, &n);
+    is_long((long) n.noreply, SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR,
+	    "connect and headers asked for: unanswered too; no NR for skipped RCPT");
 
     plan("rule 'p' { helo = '^printer' rewrite = 'a@b.example' }\n", 0, 0, OFFER_ACTIONS, &n);
     is_long((long) (n.steps & SMFIP_NOHELO), 0, "helo: the HELO step is asked for on unix");
