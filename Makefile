@@ -60,7 +60,7 @@ BIN		= $(BUILD)/envfrom-milter
 # the deciding code, run by tests/run.sh.  A new one needs no list.
 UNIT_TESTS	= $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/unit/test_%)
-TEST_TOOLS	= $(BUILD)/tests/milter-client $(BUILD)/tests/syslog-sink
+TEST_TOOLS	= $(BUILD)/tests/milter-client $(BUILD)/tests/syslog-sink $(BUILD)/tests/wirecount
 
 .PHONY: all run test check-build test-build install clean deps-build deps-test
 
@@ -90,6 +90,9 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/tap.o $(
 $(BUILD)/tests/unit/test_eval_nomem: UNIT_LDFLAGS = -Wl,--wrap=pcre2_match_8
 
 $(BUILD)/tests/milter-client: $(BUILD)/tests/milter-client.o $(BUILD)/tests/miltc.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/wirecount: $(BUILD)/tests/wirecount.o $(BUILD)/tests/miltc.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/syslog-sink: $(BUILD)/tests/syslog-sink.o

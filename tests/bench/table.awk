@@ -6,6 +6,8 @@
 #   P VARIANT SESSIONS ROUND N T0 T1 T2 STATUS        one smtp-source run: T0, T1
 #       (ns) before and after smtp-source, T2 (s) the sink's last message;
 #       STATUS "ok" when every message arrived with the expected sender
+#   C VARIANT SESSIONS ROUND N POSTFIX_TICKS MILTER_TICKS   CPU of one run
+#   W MILTER CONNECTIONS ANSWERS EOM     the milter's answers counted on the wire
 #   R RULES LOAD_MS RSS_BEFORE RSS_AFTER DECIDE_US DECIDE_LAST_US
 #   MEMIDLE|MEMHOLD|MEMPEAK NAME SOCK KIB
 #   INFO KEY VALUE...  /  SKIP postfix REASON...
@@ -38,6 +40,12 @@ function row(part, cas, result, other, ratio, target, vd) {
 }
 
 function ms(us) { return sprintf("%.3f ms", us / 1000) }
+# cpu_msg - CPU milliseconds per message of a Postfix variant: its Postfix processes, or its milter
+function cpu_msg(v, which) {
+	if (!cpu_n[v])
+		return -1
+	return (which == "m" ? cpu_m[v] : cpu_pf[v]) * 1000 / (info["clk_tck"] ? info["clk_tck"] : 100) / cpu_n[v]
+}
 # cpu_tx - daemon CPU microseconds per transaction of run key k
 function cpu_tx(k) { return ntx[k] ? ticks[k] * 1e6 / (info["clk_tck"] ? info["clk_tck"] : 100) / ntx[k] : -1 }
 function mib(k) { return sprintf("%.1f MiB", k / 1024) }
@@ -64,6 +72,8 @@ $1 == "P" {
 	if ($9 != "ok")
 		pbad[k] = pbad[k] " " $9
 }
+$1 == "C" { cpu_pf[$2] += $6; cpu_m[$2] += $7; cpu_n[$2] += $5 }
+$1 == "W" { wconn[$2] = $3; wans[$2] = $4; weom[$2] = $5 }
 $1 == "R" { rload[$2] = $3; rrss[$2] = $5 - $4; rdec[$2] = $6; rlast[$2] = $7 }
 $1 == "MEMIDLE" { idle[$2, $3] = $4 }
 $1 == "MEMHOLD" { hold[$2] = $4 }
@@ -173,6 +183,67 @@ END {
 				    res, sprintf("canonical maps %.0f msg/s", crate), sprintf("%.3f", ratio),
 				    target, ok < 0 ? "" : verdict(ok))
 			}
+		}
+	}
+
+	# Postfix level: CPU per message, all rounds together, and the added latency inet - unix.
+	if (!("postfix" in skip)) {
+		base = cpu_msg("none", "p")
+		for (vi = 1; vi <= 6; vi++) {
+			v = vs[vi]
+			ctot[v] = cpu_msg(v, "p") + (v ~ /^(m|rf)/ ? cpu_msg(v, "m") : 0)
+			cadded[v] = ctot[v] - base
+		}
+		for (vi = 1; vi <= 6; vi++) {
+			v = vs[vi]
+			tot = ctot[v]
+			res = sprintf("%.3f ms/msg (Postfix %.3f", tot, cpu_msg(v, "p"))
+			if (v ~ /^(m|rf)/)
+				res = res sprintf(", milter %.3f", cpu_msg(v, "m"))
+			res = res ")"
+			if (v != "none")
+				res = res sprintf(", %+.3f ms vs no rewriting", cadded[v])
+			target = ""; vd = ""; other = ""; ratio = ""
+			if (v == "munix" || v == "minet") {
+				rf = v == "munix" ? "rfunix" : "rfinet"
+				other = sprintf("refmilter, old steps: %+.3f ms", cadded[rf])
+				ratio = cadded[rf] > 0 ? sprintf("%.2f", cadded[v] / cadded[rf]) : "-"
+				target = "added <= 0.5 x refmilter's"
+				vd = verdict(cadded[rf] > 0 && cadded[v] <= 0.5 * cadded[rf])
+			}
+			row("CPU", vname[v], res, other, ratio, target, vd)
+		}
+		for (sess = 1; sess <= 1; sess++) {
+			split("munix minet", mv, " ")
+			for (vi = 1; vi <= 2; vi++) {
+				k = mv[vi] SUBSEP sess
+				kn = "none" SUBSEP sess
+				n = 0
+				for (r in prounds)
+					if ((kn, r) in plat_round && (k, r) in plat_round)
+						a[++n] = plat_round[k, r] - plat_round[kn, r]
+				addlat[mv[vi]] = median(a, n)
+			}
+			d = addlat["minet"] - addlat["munix"]
+			row("Postfix", "1 session: inet - unix, added latency", sprintf("%+.2f ms", d),
+			    sprintf("unix %+.2f ms, inet %+.2f ms", addlat["munix"], addlat["minet"]), "",
+			    "within 0.1 ms", verdict(d <= 0.1 && d >= -0.1))
+		}
+		split("efm_fixed_unix efm_fixed_inet ref_fixed_unix ref_fixed_inet", ws, " ")
+		wname["efm_fixed_unix"] = "envfrom-milter, unix socket"
+		wname["efm_fixed_inet"] = "envfrom-milter, inet 127.0.0.1"
+		wname["ref_fixed_unix"] = "refmilter (old steps), unix socket"
+		wname["ref_fixed_inet"] = "refmilter (old steps), inet 127.0.0.1"
+		for (wi = 1; wi <= 4; wi++) {
+			wk = ws[wi]
+			if (!(wk in weom) || weom[wk] == 0) {
+				row("wire", "answers per message: " wname[wk], "NOT MEASURED" (("wire" in skip) ? ": " skip["wire"] : ""), "", "", "", wk ~ /^efm/ ? "FAIL" : "")
+				continue
+			}
+			res = sprintf("%.2f answers/msg (%d answers, %d messages, %d connections)",
+				      wans[wk] / weom[wk], wans[wk], weom[wk], wconn[wk])
+			row("wire", "answers per message: " wname[wk], res, "", "",
+			    wk ~ /^efm/ ? "1.0" : "", wk ~ /^efm/ ? verdict(wans[wk] == weom[wk]) : "")
 		}
 	}
 

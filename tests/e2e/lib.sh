@@ -720,17 +720,23 @@ lacks() {
 # ("-> " sent, "<- " received).  swaks cannot send DSN or SMTPUTF8
 # parameters in the version Debian 12 ships, so these cases use this.
 smtp_talk() {
-    local line data=0
+    local line data=0 body=""
     smtp_reply=""
     exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
     smtp_read || { exec 3>&-; return 1; }
     while IFS= read -r line; do
-	printf '%s\r\n' "$line" >&3
 	if [ "$data" = 1 ]; then
+	    # The message in one write, as a mail client sends it: line by
+	    # line, each write after the first would wait for smtpd's
+	    # delayed ACK (Nagle), 40 ms a message.
+	    body="$body$line"$'\r\n'
 	    [ "$line" = . ] || continue
+	    printf '%s' "$body" >&3
+	    body=""
 	    data=0
 	    echo "-> (message)"
 	else
+	    printf '%s\r\n' "$line" >&3
 	    echo "-> $line"
 	fi
 	smtp_read || break
