@@ -51,7 +51,7 @@ LIBS		= $(MILTER_LIBS) $(PCRE2_LIBS) $(CONFUSE_LIBS) -ldl
 CORE		= log addr netaddr pattern prefilter strbuf cond rules eval negotiate plan linemap sockspec msgs \
 		  config config_settings config_rules import import_syntax peer exits \
 		  pfconf pfsock pfcheck pfmilter pfrelay pftls pflogin pfrules
-DAEMON		= $(CORE) current msglog ack callbacks admit signals pfrun dryrun daemon main
+DAEMON		= $(CORE) current msglog ack apply callbacks admit signals pfrun dryrun daemon main
 CORE_OBJS	= $(CORE:%=$(BUILD)/milter/%.o)
 DAEMON_OBJS	= $(DAEMON:%=$(BUILD)/milter/%.o)
 BIN		= $(BUILD)/envfrom-milter

@@ -9,37 +9,27 @@
  *	This module is the only one that knows libmilter's callbacks.  It
  *	collects what the MTA tells about a connection and a message, hands
  *	it to the evaluator (eval.c) as it arrives, and at end of message
- *	carries out the decision's plan (plan.c: the new sender, the header
- *	to add, the new From:), the same plan envfrom-milter -t prints.
+ *	has apply.c carry out the decision's plan (plan.c), the same plan
+ *	envfrom-milter -t prints.
  *
  *	State: per connection and per message, in a struct conn reached with
  *	smfi_getpriv(); nothing is shared between connections except the
  *	immutable rule set, held through a reference-counted snapshot
- *	(current.c).
- *
- *	Rules are bound per connection, as OpenDKIM binds its configuration:
- *	a connection takes the rules in force when the MTA negotiates, and
- *	every message on it is decided by them, until it closes.  What is
- *	negotiated (the steps, the actions) follows from those same rules,
- *	so a message always gets the data its rules test.  A reload
- *	therefore applies from the next connection: for Postfix, the next
- *	SMTP session (smtpd) or the next message (cleanup, for sendmail(1)
- *	mail); a session already open finishes with the rules it started
- *	with.  Each message also holds its own reference, from MAIL FROM to
- *	end of message or abort.
- *
- *	Negotiation, per connection: the actions, steps and macro lists
- *	asked for follow from the connection's rules (negotiate.c).  An MTA
- *	that cannot change the sender is refused (SMFIS_REJECT at
- *	negotiation), so its milter_default_action applies instead of mail
- *	leaving unrewritten unnoticed.
+ *	(current.c).  Rules are bound per connection, as OpenDKIM binds its
+ *	configuration: a connection takes the rules in force when the MTA
+ *	negotiates, what it negotiates follows from them (negotiate.c), and
+ *	every message on it is decided by them until it closes.  A reload
+ *	therefore applies from the next SMTP session (smtpd) or the next
+ *	sendmail(1) message (cleanup).  Each message also holds its own
+ *	reference, from MAIL FROM to end of message or abort.  An MTA that
+ *	cannot change the sender is refused at negotiation, so its
+ *	milter_default_action applies instead of mail leaving unrewritten.
  *
  *	Replies: every step before end of message is negotiated "no reply"
  *	(negotiate.c), so the MTA hears from us once per message, at its
  *	end, and those callbacks return SMFIS_NOREPLY (reply()).  libmilter
  *	itself answers "continue" to an MTA that does not know "no reply".
- *	Over TCP every callback also ACKs what the MTA sent at once (ack.c),
- *	so its next write never waits for our delayed ACK.
+ *	Over TCP every callback first ACKs what the MTA sent (ack.c).
  *
  *	Outcomes:
  *	- A message that no rule can affect is known at MAIL FROM; the
@@ -64,10 +54,9 @@
  *	  every message offered on it is tempfailed;
  *	- MAIL FROM, RCPT and headers: the message is marked (struct msg,
  *	  failed) and end of message, which the MTA always sends for a
- *	  message nobody refused, returns SMFIS_TEMPFAIL.  A tempfail at
- *	  RCPT would refuse only that recipient, and those accepted before
- *	  would get the message unrewritten; and these steps are not
- *	  answered anyway;
+ *	  message nobody refused, returns SMFIS_TEMPFAIL (these steps are
+ *	  not answered; and a tempfail at RCPT would refuse only that
+ *	  recipient, leaving those before it the message unrewritten);
  *	- end of message: SMFIS_TEMPFAIL.
  * DIAGNOSTICS
  *	One info line per rewrite: queue id, rule, old and new sender; none
@@ -85,6 +74,7 @@
 
 #include "ack.h"
 #include "addr.h"
+#include "apply.h"
 #include "callbacks.h"
 #include "current.h"
 #include "eval.h"
@@ -488,60 +478,6 @@ efm_header(SMFICTX *ctx, char *name, char *value)
     return (reply(c, STEP_HEADER));
 }
 
-/* apply - carry out a rewrite decision's plan; SMFIS_CONTINUE or SMFIS_TEMPFAIL */
-
-static sfsistat
-apply(SMFICTX *ctx, struct conn *c, struct decision *d)
-{
-    struct msg *m = &c->msg;
-    const struct rule *r = d->rule;
-    struct plan p;
-    unsigned can = 0;
-    sfsistat result = SMFIS_TEMPFAIL;
-
-    if (c->actions & SMFIF_ADDHDRS)
-	can |= PLAN_CAN_ADD_HEADER;
-    if ((c->actions & SMFIF_CHGHDRS) && c->want_headers)
-	can |= PLAN_CAN_CHANGE_HEADER;
-    if (plan_make(&p, d, m->sender, &m->from, can) < 0) {
-	log_error("%s: out of memory; message tempfailed", m->qid);
-	goto out;
-    }
-    /* No ESMTP arguments: Postfix ignores or rejects them (platform notes). */
-    if (p.sender && smfi_chgfrom(ctx, p.sender, NULL) != MI_SUCCESS) {
-	log_error("%s: rule %s: could not change the sender; message tempfailed",
-		  m->qid, r->name);
-	goto out;
-    }
-    if (p.add_skipped)
-	log_warning("%s: rule %s: %s not added: header changes were not "
-		    "negotiated on this connection", m->qid, r->name, r->original_header);
-    if (p.add_name && smfi_insheader(ctx, 0, (char *) p.add_name, p.add_value) != MI_SUCCESS) {
-	log_error("%s: rule %s: could not add %s; message tempfailed",
-		  m->qid, r->name, p.add_name);
-	goto out;
-    }
-    msglog_from(m->qid, &p, m->from.count);
-    if (p.from == PLAN_FROM_CHANGE && smfi_chgheader(ctx, "From", 1, p.from_value) != MI_SUCCESS) {
-	log_error("%s: could not change the From: header", m->qid);
-	log_error("%s: rule %s: From: header rewrite failed; message tempfailed",
-		  m->qid, r->name);
-	goto out;
-    }
-    /* Counted either way: the rule decided the message (see SIGUSR2). */
-    snapshot_count_hit(m->snap, d->rule);
-    if (p.sender)
-	msglog_rewrite(LOG_LVL_INFO, m->qid, r->name, m->sender, d->sender,
-		     p.from == PLAN_FROM_CHANGE ? "; From: header rewritten" : "");
-    else
-	msglog_unchanged(m->qid, r->name, m->sender,
-		       p.from == PLAN_FROM_CHANGE ? "; From: header rewritten" : "");
-    result = SMFIS_CONTINUE;
-out:
-    plan_clear(&p);
-    return (result);
-}
-
 /* efm_eom - decide and act */
 
 static sfsistat
@@ -550,6 +486,7 @@ efm_eom(SMFICTX *ctx)
     struct conn *c = smfi_getpriv(ctx);
     struct msg *m;
     struct decision d;
+    struct apply_msg a;
     sfsistat result = SMFIS_CONTINUE;
 
     if (c != NULL && c->msg.failed) {
@@ -581,7 +518,14 @@ efm_eom(SMFICTX *ctx)
 	msglog_invalid(m->qid, d.rule->name, m->sender, d.sender, d.why);
 	break;
     case DECISION_REWRITE:
-	result = apply(ctx, c, &d);
+	a.qid = m->qid;
+	a.sender = m->sender;
+	a.from = &m->from;
+	a.snap = m->snap;
+	a.can_add_header = (c->actions & SMFIF_ADDHDRS) != 0;
+	a.can_change_header = (c->actions & SMFIF_CHGHDRS) && c->want_headers;
+	if (apply_rewrite(ctx, &a, &d) < 0)
+	    result = SMFIS_TEMPFAIL;
 	break;
     }
     decision_clear(&d);
