@@ -40,11 +40,12 @@ function row(part, cas, result, other, ratio, target, vd) {
 }
 
 function ms(us) { return sprintf("%.3f ms", us / 1000) }
-# cpu_msg - CPU milliseconds per message of a Postfix variant: its Postfix processes, or its milter
-function cpu_msg(v, which) {
-	if (!cpu_n[v])
+# cpu_msg - CPU ms per message of variant v in runs of kind rk: its Postfix processes ("p") or its milter ("m")
+function cpu_msg(v, rk, which,    ck) {
+	ck = v SUBSEP rk
+	if (!cpu_n[ck])
 		return -1
-	return (which == "m" ? cpu_m[v] : cpu_pf[v]) * 1000 / (info["clk_tck"] ? info["clk_tck"] : 100) / cpu_n[v]
+	return (which == "m" ? cpu_m[ck] : cpu_pf[ck]) * 1000 / (info["clk_tck"] ? info["clk_tck"] : 100) / cpu_n[ck]
 }
 # cpu_tx - daemon CPU microseconds per transaction of run key k
 function cpu_tx(k) { return ntx[k] ? ticks[k] * 1e6 / (info["clk_tck"] ? info["clk_tck"] : 100) / ntx[k] : -1 }
@@ -65,14 +66,16 @@ $1 == "P" {
 	k = $2 SUBSEP $3
 	np[k]++
 	rate = $5 / ($8 - $6 / 1e9)
-	lat = ($7 - $6) / 1e6 / ($5 / $3)	# ms per message within one session
+	nsess = $3 == "d" ? 1 : $3		# "d": one session, one connection
+	lat = ($7 - $6) / 1e6 / ($5 / nsess)	# ms per message within one session
 	prate[k, np[k]] = rate; plat[k, np[k]] = lat
 	prate_round[k, $4] = rate; plat_round[k, $4] = lat
 	prounds[$4] = 1
 	if ($9 != "ok")
 		pbad[k] = pbad[k] " " $9
 }
-$1 == "C" { cpu_pf[$2] += $6; cpu_m[$2] += $7; cpu_n[$2] += $5 }
+# CPU by variant and kind of run: "s" one message per session, "d" one connection
+$1 == "C" { ck = $2 SUBSEP ($3 == "d" ? "d" : "s"); cpu_pf[ck] += $6; cpu_m[ck] += $7; cpu_n[ck] += $5 }
 $1 == "W" { wconn[$2] = $3; wans[$2] = $4; weom[$2] = $5 }
 $1 == "R" { rload[$2] = $3; rrss[$2] = $5 - $4; rdec[$2] = $6; rlast[$2] = $7 }
 $1 == "MEMIDLE" { idle[$2, $3] = $4 }
@@ -137,7 +140,10 @@ END {
 		vname["minet"] = "envfrom-milter, inet 127.0.0.1"
 		vname["rfunix"] = "refmilter (floor), unix socket"
 		vname["rfinet"] = "refmilter (floor), inet 127.0.0.1"
-		for (sess = 1; sess <= 10; sess += 9) {
+		split("1 10 d", smodes, " ")
+		for (si = 1; si <= 3; si++) {
+			sess = smodes[si]
+			sname = sess == "d" ? "1 session, one connection" : sprintf("%d session%s", sess, sess == 1 ? "" : "s")
 			for (vi = 1; vi <= 6; vi++) {
 				v = vs[vi]
 				k = v SUBSEP sess
@@ -148,8 +154,7 @@ END {
 					good = pbad[k] == ""
 					if (!good)
 						res = res ", PROBLEM:" pbad[k]
-					row("Postfix", sprintf("%d session%s: %s", sess, sess == 1 ? "" : "s", vname[v]),
-					    res, "", "", "", good ? "" : "FAIL")
+					row("Postfix", sname ": " vname[v], res, "", "", "", good ? "" : "FAIL")
 					continue
 				}
 				kc = "canon" SUBSEP sess
@@ -168,6 +173,10 @@ END {
 				res = res sprintf(" (%+.2f ms vs no rewriting)", added)
 				ok = ratio >= 0.90 && pbad[k] == ""
 				target = "ratio >= 0.90"
+				if (sess == "d") {
+					target = ""
+					ok = pbad[k] == "" ? -1 : 0
+				}
 				if (sess == 1) {
 					ok = ok && added <= 1.0
 					target = target ", added <= 1 ms"
@@ -179,7 +188,7 @@ END {
 					target = ""
 					ok = pbad[k] == "" ? -1 : 0
 				}
-				row("Postfix", sprintf("%d session%s: %s", sess, sess == 1 ? "" : "s", vname[v]),
+				row("Postfix", sname ": " vname[v],
 				    res, sprintf("canonical maps %.0f msg/s", crate), sprintf("%.3f", ratio),
 				    target, ok < 0 ? "" : verdict(ok))
 			}
@@ -188,32 +197,39 @@ END {
 
 	# Postfix level: CPU per message, all rounds together, and the added latency inet - unix.
 	if (!("postfix" in skip)) {
-		base = cpu_msg("none", "p")
-		for (vi = 1; vi <= 6; vi++) {
-			v = vs[vi]
-			ctot[v] = cpu_msg(v, "p") + (v ~ /^(m|rf)/ ? cpu_msg(v, "m") : 0)
-			cadded[v] = ctot[v] - base
-		}
-		for (vi = 1; vi <= 6; vi++) {
-			v = vs[vi]
-			tot = ctot[v]
-			res = sprintf("%.3f ms/msg (Postfix %.3f", tot, cpu_msg(v, "p"))
-			if (v ~ /^(m|rf)/)
-				res = res sprintf(", milter %.3f", cpu_msg(v, "m"))
-			res = res ")"
-			if (v != "none")
-				res = res sprintf(", %+.3f ms vs no rewriting", cadded[v])
-			target = ""; vd = ""; other = ""; ratio = ""
-			if (v == "munix" || v == "minet") {
-				rf = v == "munix" ? "rfunix" : "rfinet"
-				other = sprintf("refmilter, old steps: %+.3f ms", cadded[rf])
-				ratio = cadded[rf] > 0 ? sprintf("%.2f", cadded[v] / cadded[rf]) : "-"
-				target = "added <= 0.5 x refmilter's"
-				vd = verdict(cadded[rf] > 0 && cadded[v] <= 0.5 * cadded[rf])
+		split("s d", rks, " ")
+		rkname["s"] = "one message per session"
+		rkname["d"] = "one connection"
+		for (ri = 1; ri <= 2; ri++) {
+			rk = rks[ri]
+			base = cpu_msg("none", rk, "p")
+			for (vi = 1; vi <= 6; vi++) {
+				v = vs[vi]
+				ctot[v] = cpu_msg(v, rk, "p") + (v ~ /^(m|rf)/ ? cpu_msg(v, rk, "m") : 0)
+				cadded[v] = ctot[v] - base
 			}
-			row("CPU", vname[v], res, other, ratio, target, vd)
+			for (vi = 1; vi <= 6; vi++) {
+				v = vs[vi]
+				res = sprintf("%.3f ms/msg (Postfix %.3f", ctot[v], cpu_msg(v, rk, "p"))
+				if (v ~ /^(m|rf)/)
+					res = res sprintf(", milter %.3f", cpu_msg(v, rk, "m"))
+				res = res ")"
+				if (v != "none")
+					res = res sprintf(", %+.3f ms vs no rewriting", cadded[v])
+				target = ""; vd = ""; other = ""; ratio = ""
+				if (v == "munix" || v == "minet") {
+					rf = v == "munix" ? "rfunix" : "rfinet"
+					other = sprintf("refmilter, old steps: %+.3f ms", cadded[rf])
+					ratio = cadded[rf] > 0 ? sprintf("%.2f", cadded[v] / cadded[rf]) : "-"
+					target = "added <= 0.5 x refmilter's"
+					vd = verdict(cadded[rf] > 0 && cadded[v] <= 0.5 * cadded[rf])
+				}
+				row("CPU", rkname[rk] ": " vname[v], res, other, ratio, target, vd)
+			}
 		}
-		for (sess = 1; sess <= 1; sess++) {
+		split("1 d", lmodes, " ")
+		for (li = 1; li <= 2; li++) {
+			sess = lmodes[li]
 			split("munix minet", mv, " ")
 			for (vi = 1; vi <= 2; vi++) {
 				k = mv[vi] SUBSEP sess
@@ -225,7 +241,8 @@ END {
 				addlat[mv[vi]] = median(a, n)
 			}
 			d = addlat["minet"] - addlat["munix"]
-			row("Postfix", "1 session: inet - unix, added latency", sprintf("%+.2f ms", d),
+			row("Postfix", (sess == "d" ? "1 session, one connection" : "1 session") ": inet - unix, added latency",
+			    sprintf("%+.2f ms", d),
 			    sprintf("unix %+.2f ms, inet %+.2f ms", addlat["munix"], addlat["minet"]), "",
 			    "within 0.1 ms", verdict(d <= 0.1 && d >= -0.1))
 		}
