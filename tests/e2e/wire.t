@@ -22,7 +22,7 @@
 #  6 no Nagle stall: P_DIRECT's smtpd talks to the inet milter directly
 #    (no relay, which would ACK in its place); twenty messages in one
 #    session take under 10 ms a message more than through the listener
-#    without a milter.  Postfix writes each message's
+#    without a milter (best of up to three tries).  Postfix writes each message's
 #    envelope and its end in two writes; without milter/ack.c the second
 #    waits for the milter's delayed ACK, 40 ms a message on Linux
 #    (`make ack-selftest` shows this case failing then).
@@ -182,19 +182,25 @@ timed() {
 }
 
 case_stall() {
-    local tok bare_tok direct bare
+    local tok bare_tok direct bare try added
     tok=$(token direct)
     bare_tok=$(token bare)
     session "$P_DIRECT" "$tok" 1		# warm: the first session starts processes
     session "$P_HOME_BARE" "$bare_tok" 1
-    direct=$(timed "$P_DIRECT" "$tok")
-    bare=$(timed "$P_HOME_BARE" "$bare_tok")
-    e2e_diag "twenty messages in one session: $direct ms direct to the inet milter, $bare ms without a milter"
-    delivered "$tok" 21 || return 1
-    wait_for "$E2E_WAIT" at_least 21 at_sink "$bare_tok" ||
-	{ e2e_why="$(at_sink "$bare_tok") of 21 messages without a milter at the sink"; return 1; }
-    [ $(( (direct - bare) / 20 )) -lt 10 ] ||
-	{ e2e_why="$(( (direct - bare) / 20 )) ms a message more than without a milter: Postfix waited for our ACK"; return 1; }
+    # Up to three tries: a busy neighbour can slow one session, but the
+    # stall costs every message of every try.
+    for try in 1 2 3; do
+	direct=$(timed "$P_DIRECT" "$tok")
+	bare=$(timed "$P_HOME_BARE" "$bare_tok")
+	added=$(( (direct - bare) / 20 ))
+	e2e_diag "try $try: twenty messages in one session: $direct ms direct to the inet milter, $bare ms without a milter"
+	[ "$added" -lt 10 ] && break
+    done
+    delivered "$tok" $((1 + 20 * try)) || return 1
+    wait_for "$E2E_WAIT" at_least $((1 + 20 * try)) at_sink "$bare_tok" ||
+	{ e2e_why="$(at_sink "$bare_tok") of $((1 + 20 * try)) messages without a milter at the sink"; return 1; }
+    [ "$added" -lt 10 ] ||
+	{ e2e_why="$added ms a message more than without a milter: Postfix waited for our ACK"; return 1; }
 }
 
 e2e_check "inet, no relay: no Nagle stall (under 10 ms a message added)" case_stall
