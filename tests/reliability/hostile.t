@@ -121,12 +121,14 @@ printf 'negotiate\nconnect pc 4 40001 192.168.1.5\nmail "<%s@home.example>"\nrcp
 tst $? "a 60 KiB sender passes unchanged"
 grep -q "warning: NOQUEUE: sender <$(a 511)\.\.\.: address too long; no rule applies" "$tmp/log"
 tst $? "... logged as too long, cut to 512 bytes"
-# MAIL is not answered, so the MTA learns of the drop at end of message.
+# MAIL is not answered, so the MTA learns of the drop later, not at MAIL.
 printf 'negotiate\nconnect pc 4 40001 192.168.1.5\nmail "<%s@home.example>"\nrcpt <b@home.example>\neom\nquit\n' "$(a 71680)" >"$tmp/script"
 "$MILTER_CLIENT" -s "unix:$tmp/sock" "$tmp/script" >"$tmp/out" 2>&1
 st=$?
-[ $st = 1 ] && grep -q '^eom: error: ' "$tmp/out"
-tst $? "a 70 KiB sender: libmilter drops the connection ($(sed -n 's/^eom: error: //p' "$tmp/out")); the MTA tempfails"
+# Whichever command meets the closed connection first (a write to it, or
+# the wait for end of message's answer) fails: the MTA tempfails then.
+[ $st = 1 ] && grep -Eq '^(mail|rcpt|macro|eom): error: ' "$tmp/out" && ! grep -q '^eom: continue' "$tmp/out"
+tst $? "a 70 KiB sender: libmilter drops the connection ($(sed -En 's/^(mail|rcpt|macro|eom): error: /\1: /p' "$tmp/out")); the MTA tempfails"
 kill -0 "$milter_pid"
 tst $? "... and the daemon lives"
 printf 'negotiate\nconnect pc 4 40001 192.168.1.5\nmail <alice@home.example>\nrcpt <bob@example.com>\nmacro E i=H2\neom\nquit\n' >"$tmp/script"
