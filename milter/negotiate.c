@@ -92,7 +92,15 @@ negotiate_plan(struct negotiation *n, unsigned needs, unsigned conds, int transp
 {
     unsigned long want = SMFIF_CHGFROM;
     unsigned long skip;
+    static const struct {
+	unsigned long skip;		/* SMFIP_NO* */
+	unsigned long noreply;		/* its SMFIP_NR_* */
+    }       optional[] = {
+	{SMFIP_NOCONNECT, SMFIP_NR_CONN}, {SMFIP_NOHELO, SMFIP_NR_HELO},
+	{SMFIP_NORCPT, SMFIP_NR_RCPT}, {SMFIP_NOHDRS, SMFIP_NR_HDR},
+    };
     unsigned long noreply;
+    size_t  i;
     int     nagle;
 
     memset(n, 0, sizeof(*n));
@@ -115,18 +123,13 @@ negotiate_plan(struct negotiation *n, unsigned needs, unsigned conds, int transp
 	skip |= SMFIP_NORCPT;
     if (!(needs & RS_NEED_HEADERS))
 	skip |= SMFIP_NOHDRS;
-    noreply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR;
-    if (!nagle)
-	noreply |= SMFIP_NR_HELO;
-    /* A skipped step needs no "no reply": Postfix never sends it. */
-    if (skip & SMFIP_NOCONNECT)
-	noreply &= ~SMFIP_NR_CONN;
-    if (skip & SMFIP_NOHELO)
+    /* Each step asked for is "no reply"; a skipped one needs none. */
+    noreply = SMFIP_NR_MAIL;
+    for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
+	if (!(skip & optional[i].skip))
+	    noreply |= optional[i].noreply;
+    if (nagle)				/* its answer carries our ACK (TCP above) */
 	noreply &= ~SMFIP_NR_HELO;
-    if (skip & SMFIP_NORCPT)
-	noreply &= ~SMFIP_NR_RCPT;
-    if (skip & SMFIP_NOHDRS)
-	noreply &= ~SMFIP_NR_HDR;
     n->noreply = offered_steps & noreply;
     skip |= n->noreply;
     n->steps = offered_steps & skip;
